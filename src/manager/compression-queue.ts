@@ -1,0 +1,72 @@
+import { compressFile, type CompressResult } from '../rotation/compress.js';
+import type { FileSystem } from '../ports/file-system.js';
+import type { Limiter } from '../util/limiter.js';
+import type { CompressionEvent } from './types.js';
+
+interface Job {
+  controller: AbortController;
+  promise: Promise<CompressResult | undefined>;
+}
+
+/**
+ * Compressions run apart from rotations, so a fast writer's rename and reopen never wait behind gzip.
+ * Rotation asks `cancel()` before deleting a file that may be under compression, which keeps the file
+ * count bound: a finished compression can never resurrect a file that trimming removed.
+ */
+export class CompressionQueue {
+  readonly #jobs = new Map<string, Job>();
+
+  constructor(
+    private readonly limiter: Limiter,
+    private readonly deps: { fs: FileSystem; level: number; emit: (event: CompressionEvent) => void },
+  ) {}
+
+  /** Compresses `raw` unless it already is queued; resolves `undefined` when cancelled or failed. */
+  schedule(id: string, raw: string): Promise<CompressResult | undefined> {
+    const existing = this.#jobs.get(raw);
+    if (existing) return existing.promise;
+    const controller = new AbortController();
+    const promise = this.limiter
+      .run(async () => {
+        if (controller.signal.aborted) return undefined;
+        const started = performance.now();
+        try {
+          const result = await compressFile(raw, { fs: this.deps.fs, level: this.deps.level, signal: controller.signal });
+          this.deps.emit({ id, path: raw, outcome: 'success', bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: performance.now() - started });
+          return result;
+        } catch (error) {
+          if (controller.signal.aborted) return undefined;
+          this.deps.emit({ id, path: raw, outcome: 'error', bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, error: error as Error });
+          return undefined;
+        }
+      })
+      .finally(() => this.#jobs.delete(raw));
+    this.#jobs.set(raw, { controller, promise });
+    return promise;
+  }
+
+  /** True while `raw` is queued or being compressed. */
+  isBusy(raw: string): boolean {
+    return this.#jobs.has(raw);
+  }
+
+  /** Stops the compression of `raw` (its `.tmp` is removed) and waits until it has settled. */
+  async cancel(raw: string): Promise<void> {
+    const job = this.#jobs.get(raw);
+    if (!job) return;
+    job.controller.abort();
+    await job.promise;
+  }
+
+  /** Cancels every job whose file starts with `prefix` (one container's logs). */
+  async cancelPrefix(prefix: string): Promise<void> {
+    await Promise.all([...this.#jobs.keys()].filter((k) => k.startsWith(prefix)).map((k) => this.cancel(k)));
+  }
+
+  /** Waits for every queued compression; with `abort`, cancels them instead (they are redone next pass). */
+  async drain(abort = false): Promise<void> {
+    const jobs = [...this.#jobs.values()];
+    if (abort) for (const job of jobs) job.controller.abort();
+    await Promise.all(jobs.map((j) => j.promise));
+  }
+}

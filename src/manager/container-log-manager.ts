@@ -1,0 +1,142 @@
+import { EventEmitter } from 'node:events';
+import { ContainerNotFoundError, hasErrorCode } from '../errors/crilog-error.js';
+import type { TimerHandle } from '../ports/clock.js';
+import { Limiter, KeyedMutex } from '../util/limiter.js';
+import { checkContainer, type CheckContext } from './check-container.js';
+import { cleanLogPath } from './clean.js';
+import { CompressionQueue } from './compression-queue.js';
+import { normalizeOptions, type NormalizedOptions } from './options.js';
+import type { ContainerLogManagerOptions, ContainerReport, ManagerEvents, PassReport } from './types.js';
+
+/**
+ * Keeps container logs within their size and file-count limits: the kubelet's container log manager,
+ * with bounded concurrency, rotation decoupled from compression, and crash-safe steps.
+ *
+ * `start()` only schedules passes; `rotateOnce()` runs one pass and is what tests and `crilog rotate
+ * --once` call. A negative `maxSize` yields a manager that does nothing, as in the kubelet.
+ */
+export class ContainerLogManager extends EventEmitter<ManagerEvents> {
+  /** The validated options, with defaults applied and sizes in bytes. */
+  readonly options: NormalizedOptions;
+  readonly #containers: Limiter;
+  readonly #mutex = new KeyedMutex();
+  readonly #compressions: CompressionQueue;
+  readonly #inflight = new Set<Promise<unknown>>();
+  #timer: TimerHandle | undefined;
+  #running = false;
+
+  constructor(options: ContainerLogManagerOptions) {
+    super();
+    this.options = normalizeOptions(options);
+    this.#containers = new Limiter(this.options.workers);
+    this.#compressions = new CompressionQueue(new Limiter(this.options.workers), {
+      fs: this.options.fs,
+      level: this.options.compressionLevel,
+      emit: (event) => this.emit('compression', event),
+    });
+  }
+
+  /** False when `maxSize` is negative: rotation is turned off. */
+  get enabled(): boolean {
+    return this.options.maxSize >= 0;
+  }
+
+  /**
+   * One full pass over all containers, `workers` at a time; one container's failure never stops the
+   * others. Resolves after the compressions the pass started have finished.
+   */
+  rotateOnce(): Promise<PassReport> {
+    return this.#track(this.#pass());
+  }
+
+  /**
+   * Checks one container now (the fast path for event-driven triggers): rotates it if its live log
+   * reached the limit. Does not wait for the compression of older files.
+   */
+  checkContainer(id: string): Promise<ContainerReport> {
+    if (!this.enabled) return Promise.resolve({ id, action: 'skipped' });
+    const ctx = this.#context();
+    return this.#track(this.#containers.run(() => this.#mutex.run(id, () => checkContainer(ctx, id))));
+  }
+
+  /**
+   * Removes a container's live log and every rotation of it. Only files named as that log's rotations
+   * are touched; a sibling whose name merely shares the prefix survives. Returns the removed paths.
+   */
+  async clean(id: string): Promise<string[]> {
+    let status;
+    try {
+      status = await this.options.runtime.containerStatus(id);
+    } catch (error) {
+      if (hasErrorCode(error, 'ERR_CONTAINER_NOT_FOUND')) throw new ContainerNotFoundError(id, { cause: error });
+      throw new Error(`failed to get the status of container "${id}" to clean its logs`, { cause: error });
+    }
+    return this.#track(
+      this.#mutex.run(id, async () => {
+        await this.#compressions.cancelPrefix(`${status.logPath}.`);
+        return cleanLogPath(status.logPath, this.options.fs);
+      }),
+    );
+  }
+
+  /** Runs a pass now and then every `monitorInterval`; a pass never overlaps the previous one. */
+  start(): void {
+    if (this.#running || !this.enabled) return;
+    this.#running = true;
+    const tick = () => {
+      this.#timer = undefined;
+      this.rotateOnce()
+        .catch((err: unknown) => this.options.logger.error({ err }, 'rotation pass failed'))
+        .finally(() => {
+          if (this.#running) this.#timer = this.options.clock.setTimeout(tick, this.options.monitorIntervalMs);
+        });
+    };
+    this.#timer = this.options.clock.setTimeout(tick, 0);
+  }
+
+  /**
+   * Stops scheduling, cancels pending compressions (the next start redoes them) and waits for in-flight
+   * rotations, which are short, to finish: nothing is left half-done.
+   */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== undefined) this.options.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#compressions.drain(true);
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  async #pass(): Promise<PassReport> {
+    const startedAt = this.options.clock.now();
+    const started = performance.now();
+    if (!this.enabled) return { startedAt, durationMs: 0, containers: [] };
+    let list;
+    try {
+      list = await this.options.runtime.listContainers();
+    } catch (error) {
+      this.emit('runtime-error', { method: 'listContainers', error: error as Error });
+      const report = { startedAt, durationMs: performance.now() - started, containers: [], error: new Error('failed to list containers', { cause: error }) };
+      this.emit('pass', report);
+      return report;
+    }
+    const ctx = this.#context();
+    const containers: ContainerReport[] = await Promise.all(
+      list.map((c): ContainerReport | Promise<ContainerReport> => (c.state === 'running' ? this.#containers.run(() => this.#mutex.run(c.id, () => checkContainer(ctx, c.id))) : { id: c.id, action: 'skipped' as const })),
+    );
+    await Promise.all(ctx.scheduled);
+    const report = { startedAt, durationMs: performance.now() - started, containers };
+    for (const c of containers) if (c.error) this.options.logger.warn({ id: c.id, path: c.logPath, err: c.error }, 'container log not managed this pass');
+    this.emit('pass', report);
+    return report;
+  }
+
+  #context(): CheckContext {
+    return { options: this.options, compressions: this.#compressions, emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args), scheduled: [] };
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inflight.add(promise);
+    void promise.finally(() => this.#inflight.delete(promise)).catch(() => {});
+    return promise;
+  }
+}

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { constants } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { CrilogError } from '../errors/crilog-error.js';
+import { errnoCode, nodeFileSystem, O_NOFOLLOW, type FileSystem } from '../ports/file-system.js';
+import { crashPoint } from './crash-point.js';
+import { compressedPath, TMP_SUFFIX } from './naming.js';
+
+/** Outcome of one successful compression. */
+export interface CompressResult {
+  source: string;
+  target: string;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Options of `compressFile`. */
+export interface CompressOptions {
+  fs?: FileSystem;
+  /** gzip level 1-9. */
+  level?: number;
+  /** Aborting removes the `.tmp` and leaves the raw file untouched. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Gzips a raw rotated file to `<raw>.gz` so that at every instant the data exists complete under one
+ * name: it is written to `<raw>.tmp`, fsynced, renamed, the directory fsynced, and only then is the raw
+ * file removed. The result keeps the raw file's owner, mtime and (at most) its mode. Any failure removes
+ * the `.tmp`, keeps the raw file and throws `ERR_COMPRESSION`; the next pass retries.
+ */
+export async function compressFile(raw: string, options: CompressOptions = {}): Promise<CompressResult> {
+  const fs = options.fs ?? nodeFileSystem;
+  const tmp = raw + TMP_SUFFIX;
+  const target = compressedPath(raw, 'gzip');
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let tmpCreated = false;
+  try {
+    const src = await fs.open(raw, constants.O_RDONLY | O_NOFOLLOW);
+    try {
+      const st = await src.stat();
+      if (!st.isFile()) throw new Error(`"${raw}" is not a regular file`);
+      // O_EXCL: a planted file or link at the .tmp name makes this fail instead of being written through.
+      const dst = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, st.mode & 0o777);
+      tmpCreated = true;
+      try {
+        await keepOwner(fs, tmp, st.uid, st.gid);
+        let sinkError: unknown;
+        await pipeline(
+          src.createReadStream({ autoClose: false, start: 0 }),
+          zlib.createGzip({ level: options.level ?? 6 }),
+          async (chunks: AsyncIterable<Buffer>) => {
+            try {
+              for await (const chunk of chunks) {
+                await writeAll(dst, chunk);
+                bytesOut += chunk.length;
+              }
+            } catch (err) {
+              sinkError = err;
+              throw err;
+            }
+          },
+          { signal: options.signal },
+        ).catch((err: unknown) => {
+          // pipeline() reports the teardown's AbortError; the write error (ENOSPC, EIO) is the real cause.
+          throw sinkError ?? err;
+        });
+        bytesIn = st.size;
+        await dst.utimes(st.atime, st.mtime);
+        await dst.sync();
+      } finally {
+        await dst.close();
+      }
+    } finally {
+      await src.close();
+    }
+    crashPoint('after-compress-write');
+    await fs.rename(tmp, target);
+    tmpCreated = false;
+    await fs.fsyncDir(path.dirname(raw));
+    crashPoint('after-compress-rename');
+  } catch (cause) {
+    if (tmpCreated) await fs.unlink(tmp).catch(() => {});
+    throw new CrilogError('ERR_COMPRESSION', `failed to compress "${raw}": ${describe(cause)}`, { cause });
+  }
+  try {
+    await fs.unlink(raw);
+  } catch (err) {
+    // The .gz is complete and durable; a raw file that lingers is a leftover the next pass removes.
+    if (errnoCode(err) !== 'ENOENT') throw new CrilogError('ERR_COMPRESSION', `compressed "${raw}" but could not remove it`, { cause: err });
+  }
+  return { source: raw, target, bytesIn, bytesOut };
+}
+
+async function writeAll(handle: { write(b: Buffer, o: number, l: number): Promise<{ bytesWritten: number }> }, buf: Buffer) {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
+
+async function keepOwner(fs: FileSystem, file: string, uid: number, gid: number): Promise<void> {
+  try {
+    await fs.chown(file, uid, gid);
+  } catch (err) {
+    // Without CAP_CHOWN the file stays ours; its mode still never exceeds the source's.
+    if (errnoCode(err) !== 'EPERM') throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return errnoCode(err) ? `${errnoCode(err)}: ${err.message}` : err.message;
+  return String(err);
+}
