@@ -14,6 +14,8 @@ export interface CheckContext {
   options: NormalizedOptions;
   compressions: CompressionQueue;
   emit: <K extends keyof ManagerEvents>(event: K, ...args: ManagerEvents[K]) => void;
+  /** Records a container's log path for `clean` after the container is gone. */
+  remember: (id: string, logPath: string) => void;
   /** Compressions a check scheduled, so a pass can wait for them. */
   scheduled: Promise<unknown>[];
 }
@@ -32,6 +34,7 @@ export async function checkContainer(ctx: CheckContext, id: string): Promise<Con
     ctx.emit('runtime-error', { method: 'containerStatus', id, error: error as Error });
     return { id, action: 'failed', error: wrap(`failed to get the status of container "${id}"`, error) };
   }
+  ctx.remember(id, status.logPath);
   if (status.state !== 'running') return { id, logPath: status.logPath, action: 'skipped' };
   const logPath = status.logPath;
   const report: ContainerReport = { id, logPath, action: 'none', limit: maxSize };
@@ -45,7 +48,10 @@ export async function checkContainer(ctx: CheckContext, id: string): Promise<Con
       if (!st) throw new Error(`the runtime reopened the log but "${logPath}" still does not exist`);
     }
     if (!st.isFile()) {
-      throw new CrilogError('ERR_UNSAFE_PATH', `live log "${logPath}" is ${st.isSymbolicLink() ? 'a symlink' : 'not a regular file'}; crilog never rotates through it`);
+      throw new CrilogError(
+        'ERR_UNSAFE_PATH',
+        `live log "${logPath}" is ${st.isSymbolicLink() ? 'a symlink' : 'not a regular file'}; crilog never rotates through it`,
+      );
     }
     report.size = st.size;
     const set = await listLogFiles(logPath, fs);
@@ -59,12 +65,27 @@ export async function checkContainer(ctx: CheckContext, id: string): Promise<Con
         report.rotatedTo = await rotateLive({ ...ctx.options }, id, logPath, set.keys);
       } catch (error) {
         const reopenFailed = error instanceof RotationError && error.step === 'reopen';
-        if (reopenFailed) ctx.emit('runtime-error', { method: 'reopenContainerLog', id, error: error.cause as Error });
-        ctx.emit('rotation', { id, logPath, outcome: reopenFailed ? 'reopen_failed' : 'error', bytes: st.size, durationMs: performance.now() - started, error: error as Error });
+        if (reopenFailed)
+          ctx.emit('runtime-error', { method: 'reopenContainerLog', id, error: error.cause as Error });
+        ctx.emit('rotation', {
+          id,
+          logPath,
+          outcome: reopenFailed ? 'reopen_failed' : 'error',
+          bytes: st.size,
+          durationMs: performance.now() - started,
+          error: error as Error,
+        });
         throw error;
       }
       report.action = 'rotated';
-      ctx.emit('rotation', { id, logPath, outcome: 'success', bytes: st.size, durationMs: performance.now() - started, rotatedTo: report.rotatedTo });
+      ctx.emit('rotation', {
+        id,
+        logPath,
+        outcome: 'success',
+        bytes: st.size,
+        durationMs: performance.now() - started,
+        rotatedTo: report.rotatedTo,
+      });
       scheduleCompression(ctx, id, set, report, 0);
     } else {
       // The newest rotated file stays raw (readers may still be draining it); older raw ones are retried.
@@ -72,11 +93,21 @@ export async function checkContainer(ctx: CheckContext, id: string): Promise<Con
     }
     return report;
   } catch (error) {
-    return { ...report, action: 'failed', error: wrap(`failed to manage the log of container "${id}" at "${logPath}"`, error) };
+    return {
+      ...report,
+      action: 'failed',
+      error: wrap(`failed to manage the log of container "${id}" at "${logPath}"`, error),
+    };
   }
 }
 
-function scheduleCompression(ctx: CheckContext, id: string, set: LogFileSet, report: ContainerReport, keepRaw: number) {
+function scheduleCompression(
+  ctx: CheckContext,
+  id: string,
+  set: LogFileSet,
+  report: ContainerReport,
+  keepRaw: number,
+) {
   const removed = new Set(report.removed);
   const candidates = set.rotated.filter((r) => !removed.has(r.path));
   const raw = candidates.slice(0, candidates.length - keepRaw).filter((r) => r.codec === null);
@@ -115,7 +146,8 @@ async function trimOldest(ctx: CheckContext, set: LogFileSet, keep: number): Pro
     const raw = file.codec === null ? file.path : file.path.slice(0, -CODEC_SUFFIX[file.codec].length);
     await ctx.compressions.cancel(raw);
     // A compression that finished just before the cancel left a .gz twin: it goes too.
-    for (const p of new Set([file.path, raw, raw + CODEC_SUFFIX.gzip])) if (await removeFile(ctx, p)) removed.push(p);
+    for (const p of new Set([file.path, raw, raw + CODEC_SUFFIX.gzip]))
+      if (await removeFile(ctx, p)) removed.push(p);
   }
   set.rotated = set.rotated.slice(excess.length);
   return removed;
@@ -150,5 +182,7 @@ async function lstatOrNull(ctx: CheckContext, file: string): Promise<Stats | nul
 }
 
 function wrap(message: string, cause: unknown): Error {
-  return cause instanceof CrilogError ? new CrilogError(cause.code, `${message}: ${cause.message}`, { cause }) : new Error(`${message}: ${(cause as Error)?.message ?? cause}`, { cause });
+  return cause instanceof CrilogError
+    ? new CrilogError(cause.code, `${message}: ${cause.message}`, { cause })
+    : new Error(`${message}: ${(cause as Error)?.message ?? cause}`, { cause });
 }

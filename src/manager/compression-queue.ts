@@ -31,12 +31,31 @@ export class CompressionQueue {
         if (controller.signal.aborted) return undefined;
         const started = performance.now();
         try {
-          const result = await compressFile(raw, { fs: this.deps.fs, level: this.deps.level, signal: controller.signal });
-          this.deps.emit({ id, path: raw, outcome: 'success', bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: performance.now() - started });
+          const result = await compressFile(raw, {
+            fs: this.deps.fs,
+            level: this.deps.level,
+            signal: controller.signal,
+          });
+          this.deps.emit({
+            id,
+            path: raw,
+            outcome: 'success',
+            bytesIn: result.bytesIn,
+            bytesOut: result.bytesOut,
+            durationMs: performance.now() - started,
+          });
           return result;
         } catch (error) {
           if (controller.signal.aborted) return undefined;
-          this.deps.emit({ id, path: raw, outcome: 'error', bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, error: error as Error });
+          this.deps.emit({
+            id,
+            path: raw,
+            outcome: 'error',
+            bytesIn: 0,
+            bytesOut: 0,
+            durationMs: performance.now() - started,
+            error: error as Error,
+          });
           return undefined;
         }
       })

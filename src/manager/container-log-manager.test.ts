@@ -46,9 +46,13 @@ describe('ContainerLogManager.rotateOnce', () => {
     expect((await manager.rotateOnce()).containers[0]).toMatchObject({ action: 'none', size: 99 });
     await fsp.appendFile(log, 'x');
     const report = await manager.rotateOnce();
-    expect(report.containers[0]).toMatchObject({ action: 'rotated', size: 100, rotatedTo: `${log}.20261127-100000` });
+    expect(report.containers[0]).toMatchObject({
+      action: 'rotated',
+      size: 100,
+      rotatedTo: `${log}.20261127-100000`,
+    });
     expect(runtime.count('reopenContainerLog', 'c1')).toBe(1);
-    expect(await ls(log)).toEqual(['0.log', '0.log.20261127-100000']);
+    expect(await ls(log)).toEqual(['0.log', '0.log.20261127-100000'].sort());
     expect(await fsp.readFile(log, 'utf8')).toBe('');
   });
 
@@ -75,7 +79,9 @@ describe('ContainerLogManager.rotateOnce', () => {
       await fsp.appendFile(log, line(i));
       await manager.rotateOnce();
     }
-    expect(await ls(log)).toEqual(['0.log', '0.log.20261127-100000.gz', '0.log.20261127-100000-1.gz', '0.log.20261127-100000-2']);
+    expect(await ls(log)).toEqual(
+      ['0.log', '0.log.20261127-100000.gz', '0.log.20261127-100000-1.gz', '0.log.20261127-100000-2'].sort(),
+    );
     expect(await history(log)).toBe(line(0) + line(1) + line(2));
   });
 
@@ -88,7 +94,7 @@ describe('ContainerLogManager.rotateOnce', () => {
     const report = await manager.rotateOnce();
     expect(report.containers[0]).toMatchObject({ action: 'failed', error: { code: 'ERR_ROTATION' } });
     expect(events).toEqual(['reopen_failed']);
-    expect(await ls(log)).toEqual(['0.log']);
+    expect(await ls(log)).toEqual(['0.log'].sort());
     expect(await fsp.readFile(log, 'utf8')).toBe(line(1).repeat(5));
     runtime.clearFailures();
     expect((await manager.rotateOnce()).containers[0]!.action).toBe('rotated');
@@ -118,7 +124,8 @@ describe('ContainerLogManager.rotateOnce', () => {
     const { manager, logs, runtime } = await setup({}, ['a', 'b']);
     await fsp.writeFile(logs.a!, 'x'.repeat(500));
     runtime.containers.get('a')!.state = 'exited';
-    runtime.containerStatus = async () => Promise.reject(new (await import('../errors/crilog-error.js')).ContainerNotFoundError('b'));
+    runtime.containerStatus = async () =>
+      Promise.reject(new (await import('../errors/crilog-error.js')).ContainerNotFoundError('b'));
     const report = await manager.rotateOnce();
     expect(report.containers.map((c) => c.action)).toEqual(['skipped', 'skipped']);
     expect(await ls(logs.a!)).toEqual(['0.log']);
@@ -131,8 +138,11 @@ describe('ContainerLogManager.rotateOnce', () => {
     await fsp.writeFile(`${log}.20260101-110000.tmp`, 'partial');
     await fsp.writeFile(`${log}.20260101-120000`, 'newest');
     const report = await manager.rotateOnce();
-    expect(report.containers[0]!.removed?.map((p) => path.basename(p)).sort()).toEqual(['0.log.20260101-100000', '0.log.20260101-110000.tmp']);
-    expect(await ls(log)).toEqual(['0.log', '0.log.20260101-100000.gz', '0.log.20260101-120000']);
+    expect(report.containers[0]!.removed?.map((p) => path.basename(p)).sort()).toEqual([
+      '0.log.20260101-100000',
+      '0.log.20260101-110000.tmp',
+    ]);
+    expect(await ls(log)).toEqual(['0.log', '0.log.20260101-100000.gz', '0.log.20260101-120000'].sort());
   });
 
   it('counts and trims kubelet-named rotations like its own', async () => {
@@ -143,7 +153,7 @@ describe('ContainerLogManager.rotateOnce', () => {
     await fsp.writeFile(`${log}.20250103-000000`, 'c');
     await fsp.writeFile(log, 'x'.repeat(100));
     await manager.rotateOnce();
-    expect(await ls(log)).toEqual(['0.log', '0.log.20250103-000000.gz', '0.log.20261127-100000']);
+    expect(await ls(log)).toEqual(['0.log', '0.log.20250103-000000.gz', '0.log.20261127-100000'].sort());
     expect(await history(log)).toBe('c' + 'x'.repeat(100));
   });
 
@@ -168,7 +178,10 @@ describe('ContainerLogManager.rotateOnce', () => {
     await fsp.writeFile(target, 'x'.repeat(1000));
     await fsp.rm(log);
     await fsp.symlink(target, log);
-    expect((await manager.rotateOnce()).containers[0]).toMatchObject({ action: 'failed', error: { code: 'ERR_UNSAFE_PATH' } });
+    expect((await manager.rotateOnce()).containers[0]).toMatchObject({
+      action: 'failed',
+      error: { code: 'ERR_UNSAFE_PATH' },
+    });
     expect(await fsp.readFile(target, 'utf8')).toBe('x'.repeat(1000));
   });
 
@@ -180,12 +193,19 @@ describe('ContainerLogManager.rotateOnce', () => {
       await fsp.chmod(log, 0o600);
       await manager.rotateOnce();
     }
-    for (const f of await ls(log)) if (f !== '0.log') expect((await fsp.stat(path.join(path.dirname(log), f))).mode & 0o777).toBe(0o600);
+    for (const f of await ls(log))
+      if (f !== '0.log') expect((await fsp.stat(path.join(path.dirname(log), f))).mode & 0o777).toBe(0o600);
   });
 
   it('leaves the raw file when compression fails and retries on the next pass', async () => {
     let failing = true;
-    const fs: FileSystem = { ...nodeFileSystem, rename: async (a, b) => (failing && a.endsWith('.tmp') ? Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' })) : nodeFileSystem.rename(a, b)) };
+    const fs: FileSystem = {
+      ...nodeFileSystem,
+      rename: async (a, b) =>
+        failing && a.endsWith('.tmp')
+          ? Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' }))
+          : nodeFileSystem.rename(a, b),
+    };
     const { manager, log } = await setup({ maxSize: 1, maxFiles: 4, fs });
     const outcomes: string[] = [];
     manager.on('compression', (e) => outcomes.push(e.outcome));
@@ -194,11 +214,11 @@ describe('ContainerLogManager.rotateOnce', () => {
       await manager.rotateOnce();
     }
     expect(outcomes).toEqual(['error']);
-    expect(await ls(log)).toEqual(['0.log', '0.log.20261127-100000', '0.log.20261127-100000-1']);
+    expect(await ls(log)).toEqual(['0.log', '0.log.20261127-100000', '0.log.20261127-100000-1'].sort());
     failing = false;
     await manager.rotateOnce(); // below the limit: only maintenance
     expect(outcomes).toEqual(['error', 'success']);
-    expect(await ls(log)).toEqual(['0.log', '0.log.20261127-100000.gz', '0.log.20261127-100000-1']);
+    expect(await ls(log)).toEqual(['0.log', '0.log.20261127-100000.gz', '0.log.20261127-100000-1'].sort());
     expect(await history(log)).toBe(line(0) + line(1));
   });
 
@@ -254,7 +274,9 @@ describe('ContainerLogManager.clean', () => {
     const siblings = ['0.log-other', '0.log.bak', '0.logs', '1.log', '1.log.20261127-100000'];
     for (const s of siblings) await fsp.writeFile(path.join(path.dirname(log), s), s);
     const removed = await manager.clean('c1');
-    expect(removed.map((p) => path.basename(p)).sort()).toEqual(['0.log', '0.log.20261127-100000.gz', '0.log.20261127-100000-1']);
+    expect(removed.map((p) => path.basename(p)).sort()).toEqual(
+      ['0.log', '0.log.20261127-100000.gz', '0.log.20261127-100000-1'].sort(),
+    );
     expect(await ls(log)).toEqual(siblings.sort());
     expect(runtime.count('containerStatus', 'c1')).toBeGreaterThan(0);
   });

@@ -22,6 +22,8 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   readonly #mutex = new KeyedMutex();
   readonly #compressions: CompressionQueue;
   readonly #inflight = new Set<Promise<unknown>>();
+  /** Log path of every container a check has seen, so `clean` works after the runtime forgot it. */
+  readonly #logPaths = new Map<string, string>();
   #timer: TimerHandle | undefined;
   #running = false;
 
@@ -64,17 +66,23 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
    * are touched; a sibling whose name merely shares the prefix survives. Returns the removed paths.
    */
   async clean(id: string): Promise<string[]> {
-    let status;
+    let logPath: string;
     try {
-      status = await this.options.runtime.containerStatus(id);
+      logPath = (await this.options.runtime.containerStatus(id)).logPath;
     } catch (error) {
-      if (hasErrorCode(error, 'ERR_CONTAINER_NOT_FOUND')) throw new ContainerNotFoundError(id, { cause: error });
-      throw new Error(`failed to get the status of container "${id}" to clean its logs`, { cause: error });
+      if (!hasErrorCode(error, 'ERR_CONTAINER_NOT_FOUND'))
+        throw new Error(`failed to get the status of container "${id}" to clean its logs`, { cause: error });
+      // The usual caller cleans right after removing the container: use the path a pass saw.
+      const known = this.#logPaths.get(id);
+      if (known === undefined) throw new ContainerNotFoundError(id, { cause: error });
+      logPath = known;
     }
     return this.#track(
       this.#mutex.run(id, async () => {
-        await this.#compressions.cancelPrefix(`${status.logPath}.`);
-        return cleanLogPath(status.logPath, this.options.fs);
+        await this.#compressions.cancelPrefix(`${logPath}.`);
+        const removed = await cleanLogPath(logPath, this.options.fs);
+        this.#logPaths.delete(id);
+        return removed;
       }),
     );
   }
@@ -88,7 +96,8 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       this.rotateOnce()
         .catch((err: unknown) => this.options.logger.error({ err }, 'rotation pass failed'))
         .finally(() => {
-          if (this.#running) this.#timer = this.options.clock.setTimeout(tick, this.options.monitorIntervalMs);
+          if (this.#running)
+            this.#timer = this.options.clock.setTimeout(tick, this.options.monitorIntervalMs);
         });
     };
     this.#timer = this.options.clock.setTimeout(tick, 0);
@@ -115,23 +124,43 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       list = await this.options.runtime.listContainers();
     } catch (error) {
       this.emit('runtime-error', { method: 'listContainers', error: error as Error });
-      const report = { startedAt, durationMs: performance.now() - started, containers: [], error: new Error('failed to list containers', { cause: error }) };
+      const report = {
+        startedAt,
+        durationMs: performance.now() - started,
+        containers: [],
+        error: new Error('failed to list containers', { cause: error }),
+      };
       this.emit('pass', report);
       return report;
     }
     const ctx = this.#context();
     const containers: ContainerReport[] = await Promise.all(
-      list.map((c): ContainerReport | Promise<ContainerReport> => (c.state === 'running' ? this.#containers.run(() => this.#mutex.run(c.id, () => checkContainer(ctx, c.id))) : { id: c.id, action: 'skipped' as const })),
+      list.map((c): ContainerReport | Promise<ContainerReport> =>
+        c.state === 'running'
+          ? this.#containers.run(() => this.#mutex.run(c.id, () => checkContainer(ctx, c.id)))
+          : { id: c.id, action: 'skipped' as const },
+      ),
     );
     await Promise.all(ctx.scheduled);
     const report = { startedAt, durationMs: performance.now() - started, containers };
-    for (const c of containers) if (c.error) this.options.logger.warn({ id: c.id, path: c.logPath, err: c.error }, 'container log not managed this pass');
+    for (const c of containers)
+      if (c.error)
+        this.options.logger.warn(
+          { id: c.id, path: c.logPath, err: c.error },
+          'container log not managed this pass',
+        );
     this.emit('pass', report);
     return report;
   }
 
   #context(): CheckContext {
-    return { options: this.options, compressions: this.#compressions, emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args), scheduled: [] };
+    return {
+      options: this.options,
+      compressions: this.#compressions,
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      remember: (id, logPath) => this.#logPaths.set(id, logPath),
+      scheduled: [],
+    };
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

@@ -6,7 +6,13 @@ const runtime = new FakeRuntime();
 
 describe('normalizeOptions', () => {
   it('applies kubelet defaults', () => {
-    expect(normalizeOptions({ runtime })).toMatchObject({ maxSize: 10 * 1024 * 1024, maxFiles: 5, workers: 2, monitorIntervalMs: 10_000, compressionLevel: 6 });
+    expect(normalizeOptions({ runtime })).toMatchObject({
+      maxSize: 10 * 1024 * 1024,
+      maxFiles: 5,
+      workers: 2,
+      monitorIntervalMs: 10_000,
+      compressionLevel: 6,
+    });
   });
 
   it.each([
@@ -26,7 +32,10 @@ describe('normalizeOptions', () => {
   });
 
   it('accepts quantities, bytes and durations', () => {
-    expect(normalizeOptions({ runtime, maxSize: '1Ki', monitorInterval: '1m' })).toMatchObject({ maxSize: 1024, monitorIntervalMs: 60_000 });
+    expect(normalizeOptions({ runtime, maxSize: '1Ki', monitorInterval: '1m' })).toMatchObject({
+      maxSize: 1024,
+      monitorIntervalMs: 60_000,
+    });
     expect(normalizeOptions({ runtime, maxSize: -1 }).maxSize).toBe(-1);
   });
 });

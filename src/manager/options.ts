@@ -21,7 +21,17 @@ export interface NormalizedOptions {
   logger: Logger;
 }
 
-const KNOWN = ['runtime', 'maxSize', 'maxFiles', 'workers', 'monitorInterval', 'compressionLevel', 'fs', 'clock', 'logger'] as const;
+const KNOWN = [
+  'runtime',
+  'maxSize',
+  'maxFiles',
+  'workers',
+  'monitorInterval',
+  'compressionLevel',
+  'fs',
+  'clock',
+  'logger',
+] as const;
 
 /**
  * Validates manager options in one place. Every rejection names the option, the value and the fix,
@@ -33,20 +43,40 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
   }
   for (const key of Object.keys(options)) {
     if (!(KNOWN as readonly string[]).includes(key)) {
-      throw new InvalidOptionError(`unknown option "${key}" for ContainerLogManager; known options: ${KNOWN.join(', ')}`);
+      throw new InvalidOptionError(
+        `unknown option "${key}" for ContainerLogManager; known options: ${KNOWN.join(', ')}`,
+      );
     }
   }
   const { runtime } = options;
-  if (!runtime || !['listContainers', 'containerStatus', 'reopenContainerLog'].every((m) => typeof (runtime as unknown as Record<string, unknown>)[m] === 'function')) {
-    throw new InvalidOptionError('option "runtime" must implement RuntimeService (listContainers, containerStatus, reopenContainerLog)');
+  if (
+    !runtime ||
+    !['listContainers', 'containerStatus', 'reopenContainerLog'].every(
+      (m) => typeof (runtime as unknown as Record<string, unknown>)[m] === 'function',
+    )
+  ) {
+    throw new InvalidOptionError(
+      'option "runtime" must implement RuntimeService (listContainers, containerStatus, reopenContainerLog)',
+    );
   }
   return {
     runtime,
     maxSize: normalizeMaxSize(options.maxSize ?? '10Mi'),
-    maxFiles: integer('maxFiles', options.maxFiles ?? 5, 2, 'must be an integer greater than 1 (the live log plus at least one rotated file)'),
+    maxFiles: integer(
+      'maxFiles',
+      options.maxFiles ?? 5,
+      2,
+      'must be an integer greater than 1 (the live log plus at least one rotated file)',
+    ),
     workers: integer('workers', options.workers ?? 2, 1, 'must be an integer of at least 1', 256),
     monitorIntervalMs: interval(options.monitorInterval ?? 10_000),
-    compressionLevel: integer('compressionLevel', options.compressionLevel ?? 6, 1, 'must be a gzip level from 1 to 9', 9),
+    compressionLevel: integer(
+      'compressionLevel',
+      options.compressionLevel ?? 6,
+      1,
+      'must be a gzip level from 1 to 9',
+      9,
+    ),
     fs: options.fs ?? nodeFileSystem,
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
@@ -56,10 +86,16 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
 /** Parses `maxSize` (quantity string or bytes) the way the kubelet parses `containerLogMaxSize`. */
 export function normalizeMaxSize(value: string | number): number {
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new InvalidOptionError(`invalid maxSize ${value}: a number must be a whole count of bytes; use e.g. 10485760 or "10Mi"`);
+    if (!Number.isSafeInteger(value))
+      throw new InvalidOptionError(
+        `invalid maxSize ${value}: a number must be a whole count of bytes; use e.g. 10485760 or "10Mi"`,
+      );
     return value;
   }
-  if (typeof value !== 'string') throw new InvalidOptionError(`invalid maxSize ${show(value)}: use a quantity string such as "10Mi" or a number of bytes`);
+  if (typeof value !== 'string')
+    throw new InvalidOptionError(
+      `invalid maxSize ${show(value)}: use a quantity string such as "10Mi" or a number of bytes`,
+    );
   try {
     return parseQuantity(value);
   } catch (cause) {
@@ -67,7 +103,13 @@ export function normalizeMaxSize(value: string | number): number {
   }
 }
 
-function integer(name: string, value: unknown, min: number, rule: string, max = Number.MAX_SAFE_INTEGER): number {
+function integer(
+  name: string,
+  value: unknown,
+  min: number,
+  rule: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(`invalid ${name} ${show(value)}: ${rule}`);
   }
@@ -77,7 +119,9 @@ function integer(name: string, value: unknown, min: number, rule: string, max = 
 function interval(value: unknown): number {
   const ms = typeof value === 'string' ? parseDuration(value, 'monitorInterval') : value;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
-    throw new InvalidOptionError(`invalid monitorInterval ${show(value)}: must be a positive duration such as "10s" or a number of milliseconds`);
+    throw new InvalidOptionError(
+      `invalid monitorInterval ${show(value)}: must be a positive duration such as "10s" or a number of milliseconds`,
+    );
   }
   return ms;
 }

@@ -1,0 +1,157 @@
+/**
+ * Idle-cost benchmark: what does `crilog daemon` cost on a node with 1000 containers that write
+ * nothing? The daemon runs as its own process (dist/cli/main.js) against a CRI gRPC server in this
+ * process (fake-cri.mjs), with the default settings (10 s passes, directory watches). Its CPU comes
+ * from /proc/<pid>/stat over the measurement window (after a warm-up), its memory from VmRSS sampled
+ * every second; /metrics is scraped every 15 s during the window, as Prometheus would.
+ *
+ * Targets: under 1% of one core and under 150 MB RSS.
+ * Env: BENCH_QUICK=1 (200 containers, short window); BENCH_IDLE_CONTAINERS overrides the count;
+ * BENCH_IDLE_NODE_ARGS extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
+ * BENCH_RESULT_FILE where to write the JSON result.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { serveFakeCri } from './fake-cri.mjs';
+
+const quick = process.env.BENCH_QUICK === '1';
+const N = Number(process.env.BENCH_IDLE_CONTAINERS ?? (quick ? 200 : 1000));
+const WARMUP_S = quick ? 12 : 25;
+const WINDOW_S = quick ? 30 : 120;
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const log = (msg) => process.stderr.write(`[idle] ${msg}\n`);
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function procCpuMs(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime (fields 14, 15) in USER_HZ = 100 ticks per second.
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+async function procRssKiB(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
+}
+
+function sample(text, series) {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'crilog-idle-'));
+let daemon;
+let cri;
+try {
+  const root = path.join(dir, 'pods');
+  const gz = gzipSync(Buffer.from('2026-01-01T00:00:00.000000000Z stdout F an old line\n'.repeat(100)));
+  const containers = [];
+  for (let i = 0; i < N; i++) {
+    const id = `${i.toString(16).padStart(8, '0')}${'c'.repeat(56)}`;
+    const logPath = path.join(root, `default_pod-${i}_uid-${i}`, 'app', '0.log');
+    await mkdir(path.dirname(logPath), { recursive: true });
+    await writeFile(logPath, '2026-01-01T00:00:00.000000000Z stdout F hello\n'.repeat(40));
+    await writeFile(`${logPath}.20260101-000000.gz`, gz);
+    containers.push({ id, name: `app-${i}`, logPath });
+  }
+  cri = await serveFakeCri(path.join(dir, 'cri.sock'), containers);
+  log(`${N} idle containers under ${root}`);
+
+  daemon = spawn(
+    process.execPath,
+    [...(process.env.BENCH_IDLE_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN, 'daemon', '--runtime-endpoint', cri.endpoint, '--log-root', root, '--lock-file', path.join(dir, 'crilog.lock'), '--metrics-address', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => daemon.once('exit', (code, signal) => resolve({ code, signal })));
+  const metricsAddress = await new Promise((resolve, reject) => {
+    let buf = '';
+    daemon.stdout.setEncoding('utf8').on('data', (s) => {
+      buf += s;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const j = JSON.parse(line);
+          if (j.msg === 'crilog daemon started') resolve(j.metrics);
+          if (j.level === 'warn' || j.level === 'error') log(`daemon: ${line}`);
+        } catch {
+          log(`daemon: ${line}`);
+        }
+      }
+    });
+    exited.then(({ code }) => reject(new Error(`daemon exited with ${code} before starting`)));
+  });
+  const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text();
+  for (let t = performance.now(); ; await sleep(250)) {
+    if ((sample(await scrape(), 'crilog_passes_total{result="ok"}') ?? 0) >= 1) break;
+    if (performance.now() - t > 60_000) throw new Error('no pass within 60 s');
+  }
+  log(`first pass done; warming up ${WARMUP_S} s`);
+  await sleep(WARMUP_S * 1000);
+
+  const pid = daemon.pid;
+  const cpu0 = await procCpuMs(pid);
+  const t0 = performance.now();
+  let maxRss = 0;
+  let scrapes = 0;
+  log(`measuring ${WINDOW_S} s`);
+  for (let s = 1; s <= WINDOW_S; s++) {
+    await sleep(1000);
+    maxRss = Math.max(maxRss, await procRssKiB(pid));
+    if (s % 15 === 0) {
+      await scrape();
+      scrapes++;
+    }
+  }
+  const wallMs = performance.now() - t0;
+  const cpuMs = (await procCpuMs(pid)) - cpu0;
+  const m = await scrape();
+
+  const stopT0 = performance.now();
+  daemon.kill('SIGTERM');
+  const { code } = await exited;
+  const stopMs = performance.now() - stopT0;
+
+  const cpuPercent = (cpuMs / wallMs) * 100;
+  const rssMB = (maxRss * 1024) / 1e6;
+  const passes = sample(m, 'crilog_passes_total{result="ok"}');
+  const row = {
+    containers: N,
+    windowS: round(wallMs / 1000, 1),
+    cpuPercentOfCore: round(cpuPercent, 3),
+    maxRssMB: round(rssMB, 1),
+    passes,
+    avgPassMs: round(((sample(m, 'crilog_pass_duration_seconds_sum') ?? NaN) / (sample(m, 'crilog_pass_duration_seconds_count') ?? NaN)) * 1000, 1),
+    watchedDirectories: sample(m, 'crilog_watched_directories'),
+    containersManaged: sample(m, 'crilog_containers_managed'),
+    scrapes,
+    stopMs: Math.round(stopMs),
+    exitCode: code,
+    targetMet: cpuPercent < 1 && rssMB < 150,
+  };
+  log(JSON.stringify(row));
+  const result = {
+    title: `Idle cost: ${N} containers that write nothing`,
+    description:
+      'CPU (share of one core) and peak RSS of the `crilog daemon` process with default settings (10 s passes, directory watches) ' +
+      'against a CRI gRPC server, over a window after warm-up, /metrics scraped every 15 s. Targets: < 1% of a core, < 150 MB RSS. ' +
+      '`stopMs`: time from SIGTERM to exit.',
+    table: [row],
+    targetMet: row.targetMet,
+    runtimeCalls: cri.calls,
+  };
+  const out = JSON.stringify(result, null, 2);
+  if (process.env.BENCH_RESULT_FILE) await writeFile(process.env.BENCH_RESULT_FILE, out);
+  else process.stdout.write(`${out}\n`);
+} finally {
+  if (daemon && daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+  await cri?.close();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,101 @@
+/**
+ * Turns the rotation benchmark's JSON into the chart and the Markdown section of docs/benchmarks.md.
+ */
+import { renderChart } from './chart-svg.mjs';
+
+const COLORS = {
+  crilog: '#2563eb',
+  'crilog-1worker': '#93c5fd',
+  'crilog-b': '#7c3aed',
+  logrotate: '#f97316',
+  gzip: '#6b7280',
+};
+const MiB = 1024 * 1024;
+
+/**
+ * @param {any} rotation the `rotation` benchmark result
+ * @returns {string} SVG
+ */
+export function rotationChart(rotation) {
+  const groups = (/** @type {string} */ key, /** @type {number} */ div) =>
+    rotation.workloads.map((w) => ({
+      label: `${w.name}`,
+      bars: Object.entries(w.contenders).map(([name, c]) => ({
+        label: /** @type {any} */ (c).label,
+        value: /** @type {any} */ (c).median[key] == null ? null : /** @type {any} */ (c).median[key] / div,
+        color: COLORS[/** @type {keyof typeof COLORS} */ (name)] ?? '#9ca3af',
+        note:
+          name === 'crilog' && key === 'wallMs' && w.ratios.crilogVsLogrotate.wall != null
+            ? `(${w.ratios.crilogVsLogrotate.wall}x logrotate)`
+            : undefined,
+      })),
+    }));
+  const shape = rotation.workloads
+    .map((w) => `${w.name}: ${w.containers} x ${mib(w.fileBytes)} MiB`)
+    .join(', ');
+  return renderChart({
+    title: 'One rotation pass (lower is better)',
+    subtitle: `${shape}; gzip -${rotation.gzipLevel}; median of ${rotation.runs} run${rotation.runs === 1 ? '' : 's'}${rotation.quick ? ' (BENCH_QUICK sizes)' : ''}`,
+    panels: [
+      { title: 'Wall time', unit: 's', groups: groups('wallMs', 1000) },
+      { title: 'CPU time (user + sys, children included)', unit: 's', groups: groups('cpuMs', 1000) },
+      { title: 'Peak RSS (largest process)', unit: 'MiB', groups: groups('maxRssKiB', 1024), decimals: 1 },
+    ],
+  });
+}
+
+/**
+ * @param {any} rotation
+ * @param {string} chartFile file name of the chart, relative to the Markdown file
+ * @returns {string} Markdown
+ */
+export function rotationMarkdown(rotation, chartFile) {
+  const lines = [];
+  lines.push(
+    `One steady-state rotation pass on identical fresh copies: crilog (\`rotateOnce()\`, ${rotation.workers} workers = \`os.availableParallelism()\`), Debian's \`logrotate\` (\`size\`, \`rotate\`, \`compress\`, \`delaycompress\`, \`dateext\`) and plain single-core \`gzip -${rotation.gzipLevel}\` over the same raw rotated files. Method: [bench/rotation/README.md](../bench/rotation/README.md).`,
+    '',
+  );
+  lines.push(`![One rotation pass: wall time, CPU time and peak RSS](${chartFile})`, '');
+  for (const w of rotation.workloads) {
+    lines.push(
+      `### ${w.name}: ${w.containers} containers, ${mib(w.fileBytes)} MiB live + ${mib(w.fileBytes)} MiB raw rotated each (${mib(w.rawRotatedBytes)} MiB compressed per pass)`,
+      '',
+    );
+    lines.push(
+      '| | wall (s) | CPU (s) | peak RSS (MiB) | MiB/s | .gz bytes |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
+    for (const [name, c] of Object.entries(w.contenders)) {
+      const m = /** @type {any} */ (c).median;
+      lines.push(
+        `| ${/** @type {any} */ (c).label} | ${fix(m.wallMs, 1000, 2)} | ${fix(m.cpuMs, 1000, 2)} | ${fix(m.maxRssKiB, 1024, 1)} | ${w.throughputMiBps?.[name] ?? 'n/a'} | ${m.gzBytes ?? 'n/a'} |`,
+      );
+    }
+    const r = w.ratios;
+    lines.push(
+      '',
+      `crilog / logrotate: wall **${r.crilogVsLogrotate.wall ?? 'n/a'}x**, CPU ${r.crilogVsLogrotate.cpu ?? 'n/a'}x, peak RSS ${r.crilogVsLogrotate.maxRss ?? 'n/a'}x. crilog / gzip: wall ${r.crilogVsGzip.wall ?? 'n/a'}x, CPU ${r.crilogVsGzip.cpu ?? 'n/a'}x, compressed bytes ${r.crilogVsGzip.bytes ?? 'n/a'}x.`,
+    );
+    if (w.target) {
+      const t = w.target;
+      lines.push(
+        '',
+        `Target (issue 9): wall <= ${t.wallRatioMax}x logrotate: **${t.wallMet ? 'met' : 'missed'}**; compressed bytes at most ${t.bytesTolerance * 100}% above gzip's: **${t.bytesMet ? 'met' : 'missed'}**.`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(
+    `Tools: ${rotation.tools?.logrotate ?? 'logrotate n/a'}, ${rotation.tools?.gzip ?? 'gzip n/a'}${rotation.uvThreadpoolSize ? `, UV_THREADPOOL_SIZE=${rotation.uvThreadpoolSize}` : ''}.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+function mib(bytes) {
+  return Math.round((bytes / MiB) * 10) / 10;
+}
+
+function fix(v, div, digits) {
+  return v == null ? 'n/a' : (v / div).toFixed(digits);
+}

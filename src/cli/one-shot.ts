@@ -1,0 +1,58 @@
+import type { DaemonConfig } from '../config/daemon-config.js';
+import { createLogger } from '../daemon/logger.js';
+import { acquireLock } from '../daemon/lock-file.js';
+import { RootGuardRuntime } from '../daemon/root-guard.js';
+import type { RuntimeHandle } from '../daemon/runtime-factory.js';
+import { ContainerLogManager } from '../manager/container-log-manager.js';
+import type { Logger } from '../ports/logger.js';
+import type { CliContext } from './context.js';
+
+/** What a one-shot command gets to work with. */
+export interface OneShot {
+  config: DaemonConfig;
+  logger: Logger;
+  handle: RuntimeHandle;
+  /** A manager over the root-guarded runtime, with the daemon's settings; not started. */
+  manager(): ContainerLogManager;
+}
+
+/**
+ * Runs `body` with the runtime connected and, when `lock` names the command, the node's single-instance
+ * lock held (rotating or deleting logs beside a running daemon would race it). Logs go to stderr at
+ * `warn` unless `--log-level` was given, so stdout stays the command's output.
+ */
+export async function withRuntime<T>(
+  ctx: CliContext,
+  config: DaemonConfig,
+  explicitLogLevel: boolean,
+  lock: string | undefined,
+  body: (s: OneShot) => Promise<T>,
+): Promise<T> {
+  const logger = createLogger(explicitLogLevel ? config.logLevel : 'warn', ctx.commandLog);
+  const held = lock ? await acquireLock(config.lockFile, lock) : undefined;
+  try {
+    const factory = ctx.runtimeFactories[config.runtime];
+    if (!factory) throw new Error(`no runtime factory for --runtime ${config.runtime}`);
+    const handle = await factory(config, { logger, env: ctx.env, longRunning: false });
+    try {
+      await handle.probe();
+      const manager = () =>
+        new ContainerLogManager({
+          runtime: new RootGuardRuntime(handle.runtime, config.logRoots, (err) =>
+            logger.warn({ id: err.containerId, path: err.logPath }, err.message),
+          ),
+          maxSize: config.maxSize,
+          maxFiles: config.maxFiles,
+          workers: config.workers,
+          monitorInterval: config.monitorIntervalMs,
+          compressionLevel: config.compression.level,
+          logger,
+        });
+      return await body({ config, logger, handle, manager });
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    await held?.release();
+  }
+}

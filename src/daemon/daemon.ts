@@ -1,0 +1,343 @@
+import type { DaemonConfig } from '../config/daemon-config.js';
+import { ContainerLogManager } from '../manager/container-log-manager.js';
+import type { PassReport, RotationEvent } from '../manager/types.js';
+import { DiskUsage } from '../metrics/disk-usage.js';
+import { CrilogMetrics } from '../metrics/metrics.js';
+import type { Logger } from '../ports/logger.js';
+import { startHttpServer, type RunningHttpServer } from './http-server.js';
+import { acquireLock, type LockHandle } from './lock-file.js';
+import { RootGuardRuntime } from './root-guard.js';
+import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from './runtime-factory.js';
+import { StatusCachingRuntime } from './status-cache.js';
+import { collectStatus, type StatusReport } from './status/collect-status.js';
+import { LogTrigger, type LogTriggerOptions, type TriggerTarget } from './trigger/log-trigger.js';
+
+/** Options of `new Daemon()`. */
+export interface DaemonOptions {
+  config: DaemonConfig;
+  logger: Logger;
+  /** Runtime factories by `--runtime` value. */
+  runtimeFactories?: Readonly<Record<string, RuntimeFactory>>;
+  env?: NodeJS.ProcessEnv;
+  /** Trigger tuning (tests inject a watch function or a throttle); `false` leaves only the periodic pass. */
+  trigger?: Partial<Omit<LogTriggerOptions, 'check'>> | false;
+  /** Take the single-instance lock. Default true. */
+  lock?: boolean;
+  /** Export Node process metrics. Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** Per-container memory of the daemon, for `/status`. */
+interface Seen {
+  rotations: number;
+}
+
+/**
+ * `crilog daemon`: the periodic pass (the safety net), the write trigger that rotates fast writers
+ * near their limit, metrics and health endpoints, and a clean stop. Nothing but `start()` and
+ * `stop()` touch the process: signals are the caller's business.
+ */
+export class Daemon {
+  readonly config: DaemonConfig;
+  readonly metrics: CrilogMetrics;
+  readonly #opts: DaemonOptions;
+  readonly #log: Logger;
+  readonly #disk = new DiskUsage();
+  readonly #seen = new Map<string, Seen>();
+  #lock: LockHandle | undefined;
+  #handle: RuntimeHandle | undefined;
+  #manager: ContainerLogManager | undefined;
+  #trigger: LogTrigger | undefined;
+  #server: RunningHttpServer | undefined;
+  #unbind: (() => void) | undefined;
+  #ready = false;
+  #readyError: string | undefined = 'no pass yet';
+  #lastPass: PassReport | undefined;
+  #rotations = 0;
+  #startedAt = new Date();
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: DaemonOptions) {
+    this.#opts = options;
+    this.config = options.config;
+    this.#log = options.logger;
+    this.metrics = new CrilogMetrics({
+      defaultMetrics: options.defaultMetrics ?? true,
+      bytesOnDisk: () => this.#disk.total(),
+    });
+  }
+
+  /** The manager, once started. */
+  get manager(): ContainerLogManager | undefined {
+    return this.#manager;
+  }
+
+  /** Where the metrics server listens, once started. */
+  get address(): { host: string; port: number } | undefined {
+    return this.#server ? { host: this.#server.host, port: this.#server.port } : undefined;
+  }
+
+  /** False while the runtime is unreachable (the last attempt to list containers failed). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /**
+   * Takes the lock, connects the runtime (an unreachable runtime is not fatal: the daemon reports
+   * not-ready and catches up when it returns), starts the server, the passes and the trigger. On a
+   * failure everything started so far is released again before the error is thrown.
+   */
+  async start(): Promise<void> {
+    const { config } = this;
+    this.#startedAt = new Date();
+    try {
+      if (this.#opts.lock ?? true) this.#lock = await acquireLock(config.lockFile, 'crilog daemon');
+      const factory = (this.#opts.runtimeFactories ?? defaultRuntimeFactories)[config.runtime];
+      if (!factory) throw new Error(`no runtime factory for --runtime ${config.runtime}`);
+      this.#handle = await factory(config, {
+        logger: this.#log,
+        env: this.#opts.env ?? process.env,
+        longRunning: true,
+      });
+      await this.#probe(this.#handle);
+      // Statuses are cached (log paths never change for a container id); the guard sees every answer.
+      const guard = new RootGuardRuntime(
+        new StatusCachingRuntime(this.#handle.runtime),
+        config.logRoots,
+        (err) =>
+          this.#log.warn({ id: err.containerId, path: err.logPath, roots: config.logRoots }, err.message),
+      );
+      const manager = new ContainerLogManager({
+        runtime: guard,
+        maxSize: config.maxSize,
+        maxFiles: config.maxFiles,
+        workers: config.workers,
+        monitorInterval: config.monitorIntervalMs,
+        compressionLevel: config.compression.level,
+        logger: this.#log,
+      });
+      this.#manager = manager;
+      this.#unbind = this.metrics.bindManager(manager);
+      this.#wire(manager);
+      this.#server = await startHttpServer(
+        config.metricsAddress,
+        {
+          metrics: async () => ({
+            contentType: this.metrics.registry.contentType,
+            body: await this.metrics.registry.metrics(),
+          }),
+          ready: () => ({ ok: this.#ready, ...(this.#readyError ? { reason: this.#readyError } : {}) }),
+          status: () => this.statusReport(),
+        },
+        this.#log,
+      );
+      if (this.#opts.trigger !== false)
+        this.#trigger = new LogTrigger({
+          logger: this.#log,
+          ...this.#opts.trigger,
+          check: (id) => manager.checkContainer(id),
+          onSize: (id, size, limit) => {
+            this.metrics.observeLive(id, size, limit);
+            this.#disk.observeLive(id, size);
+          },
+          onCheck: (source) => this.metrics.triggerChecks.inc({ source }),
+        });
+      if (!manager.enabled)
+        this.#log.warn(
+          { maxSize: config.maxSize },
+          'maxSize is negative: rotation is off, serving metrics only',
+        );
+      manager.start();
+      this.#log.info(
+        {
+          runtime: this.#handle.description,
+          metrics: `${this.#server.host}:${this.#server.port}`,
+          maxSize: config.maxSize,
+          maxFiles: config.maxFiles,
+          workers: config.workers,
+          monitorIntervalMs: config.monitorIntervalMs,
+          logRoots: config.logRoots,
+        },
+        'crilog daemon started',
+      );
+    } catch (err) {
+      await this.#release();
+      throw err;
+    }
+  }
+
+  async #probe(handle: RuntimeHandle): Promise<void> {
+    try {
+      const version = await handle.probe();
+      this.#setReady(true);
+      this.#log.info({ runtime: handle.description, version }, 'connected to the container runtime');
+    } catch (err) {
+      this.#setReady(false, (err as Error).message);
+      this.#log.warn(
+        { runtime: handle.description, err },
+        'container runtime unreachable; will keep trying every pass',
+      );
+    }
+  }
+
+  #setReady(ok: boolean, reason?: string): void {
+    this.#ready = ok;
+    this.#readyError = ok ? undefined : reason;
+    this.metrics.runtimeUp.set(ok ? 1 : 0);
+  }
+
+  #wire(manager: ContainerLogManager): void {
+    manager.on('rotation', (e: RotationEvent) => {
+      const fields = {
+        id: e.id,
+        path: e.logPath,
+        bytes: e.bytes,
+        durationMs: Math.round(e.durationMs * 1000) / 1000,
+        rotatedTo: e.rotatedTo,
+      };
+      if (e.outcome === 'success') {
+        this.#rotations++;
+        const seen = this.#seen.get(e.id) ?? { rotations: 0 };
+        seen.rotations++;
+        this.#seen.set(e.id, seen);
+        this.#log.info(fields, 'rotated');
+      } else {
+        this.#log.warn({ ...fields, outcome: e.outcome, err: e.error }, 'rotation failed');
+      }
+      this.#disk.invalidate(e.id);
+    });
+    manager.on('compression', (e) => {
+      this.#disk.invalidate(e.id);
+      if (e.outcome === 'success')
+        this.#log.debug(
+          {
+            id: e.id,
+            path: e.path,
+            bytesIn: e.bytesIn,
+            bytesOut: e.bytesOut,
+            durationMs: Math.round(e.durationMs),
+          },
+          'compressed',
+        );
+      else
+        this.#log.warn(
+          { id: e.id, path: e.path, err: e.error },
+          'compression failed; the raw file stays and is retried next pass',
+        );
+    });
+    manager.on('pass', (report) => this.#onPass(report));
+  }
+
+  #onPass(report: PassReport): void {
+    this.#lastPass = report;
+    this.#disk.observePass(report);
+    if (report.error) {
+      if (this.#ready)
+        this.#log.warn(
+          { err: report.error },
+          'container runtime unreachable; not ready until it answers again',
+        );
+      this.#setReady(
+        false,
+        report.error.cause instanceof Error ? report.error.cause.message : report.error.message,
+      );
+      return;
+    }
+    if (!this.#ready) this.#log.info({}, 'container runtime answers; ready');
+    this.#setReady(true);
+    const targets: TriggerTarget[] = [];
+    for (const c of report.containers) {
+      if (c.logPath !== undefined && c.limit !== undefined && c.action !== 'skipped')
+        targets.push({ id: c.id, logPath: c.logPath, limit: c.limit });
+    }
+    for (const id of this.#seen.keys())
+      if (!report.containers.some((c) => c.id === id)) this.#seen.delete(id);
+    this.#trigger?.update(targets);
+    this.metrics.watchedDirectories.set(this.#trigger?.watchedDirectories ?? 0);
+    this.metrics.polledContainers.set(this.#trigger?.polledContainers ?? 0);
+    const rotated = report.containers.filter((c) => c.action === 'rotated').length;
+    const failed = report.containers.filter((c) => c.action === 'failed').length;
+    this.#log.debug(
+      {
+        containers: report.containers.length,
+        managed: targets.length,
+        rotated,
+        failed,
+        durationMs: Math.round(report.durationMs),
+      },
+      'pass done',
+    );
+  }
+
+  /** The daemon's view of every container: files as `crilog status` sees them, plus rotation counts. */
+  async statusReport(): Promise<StatusReport> {
+    if (!this.#handle) throw new Error('the daemon has not started');
+    const report = await collectStatus({
+      runtime: this.#handle.runtime,
+      logRoots: this.config.logRoots,
+      maxSize: this.config.maxSize,
+      maxFiles: this.config.maxFiles,
+    });
+    for (const row of report.containers) row.rotations = this.#seen.get(row.id)?.rotations ?? 0;
+    const last = this.#lastPass;
+    return {
+      ...report,
+      source: 'daemon',
+      totals: { ...report.totals, rotations: this.#rotations },
+      daemon: {
+        pid: process.pid,
+        startedAt: this.#startedAt.toISOString(),
+        ready: this.#ready,
+        runtime: this.#handle.description,
+        ...(this.#readyError ? { readyError: this.#readyError } : {}),
+        ...(last
+          ? {
+              lastPass: {
+                at: last.startedAt.toISOString(),
+                durationMs: Math.round(last.durationMs),
+                ...(last.error ? { error: last.error.message } : {}),
+              },
+            }
+          : {}),
+      },
+    };
+  }
+
+  /**
+   * Stops taking work (trigger and passes), lets in-flight rotations finish (pending compressions are
+   * cancelled and redone by the next start), closes the server and the runtime, and releases the lock.
+   * Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#log.info({}, 'stopping');
+      await this.#release();
+      this.#log.info({}, 'stopped');
+    })();
+    return this.#stopping;
+  }
+
+  async #release(): Promise<void> {
+    this.#trigger?.close();
+    const steps: [string, (() => Promise<void>) | undefined][] = [
+      ['manager', this.#manager ? () => this.#manager!.stop() : undefined],
+      ['metrics server', this.#server ? () => this.#server!.close() : undefined],
+      ['runtime', this.#handle ? () => this.#handle!.close() : undefined],
+      ['lock', this.#lock ? () => this.#lock!.release() : undefined],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step?.();
+      } catch (err) {
+        this.#log.error({ err }, `failed to stop the ${what}`);
+      }
+    }
+    this.#unbind?.();
+    this.#unbind = undefined;
+  }
+
+  /** Removes the lock synchronously (for a last-moment `process.on('exit')`). */
+  releaseLockSync(): void {
+    this.#lock?.releaseSync();
+  }
+}

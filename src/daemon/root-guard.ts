@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { CrilogError } from '../errors/crilog-error.js';
+import type { ContainerInfo, ContainerStatus, RuntimeService } from '../ports/runtime-service.js';
+
+/**
+ * True when `logPath` lies strictly inside one of `roots`. The check is lexical after `path.resolve`
+ * (so `..` segments cannot escape) and deliberately does not follow symlinks: resolving them would let
+ * a link planted inside a root vouch for a target outside it.
+ */
+export function isUnderRoots(logPath: string, roots: readonly string[]): boolean {
+  if (!path.isAbsolute(logPath)) return false;
+  const resolved = path.resolve(logPath);
+  return roots.some((root) => {
+    const r = path.resolve(root);
+    const prefix = r.endsWith(path.sep) ? r : r + path.sep;
+    return resolved.startsWith(prefix) && resolved.length > prefix.length;
+  });
+}
+
+/** Thrown by the guarded `containerStatus` for a container whose log lies outside the roots. */
+export class OutsideRootsError extends CrilogError {
+  constructor(
+    readonly containerId: string,
+    readonly logPath: string,
+    readonly roots: readonly string[],
+  ) {
+    super(
+      'ERR_UNSAFE_PATH',
+      `log path "${logPath}" of container "${containerId}" is outside the allowed log roots (${roots.join(', ')}); ` +
+        'crilog leaves it untouched. Add its directory with --log-root (logRoots in the config) if crilog should manage it',
+    );
+  }
+}
+
+/**
+ * Wraps a runtime so that the manager never sees a container whose log lies outside the allowed roots:
+ * its status (which every rotation, reopen and clean starts from) fails with `OutsideRootsError`, and
+ * `onRefused` is told once per container and path so the daemon can warn without repeating itself.
+ */
+export class RootGuardRuntime implements RuntimeService {
+  readonly #warned = new Set<string>();
+  /** Containers whose last status was inside the roots: their reopen needs no extra round trip. */
+  readonly #allowed = new Set<string>();
+
+  constructor(
+    readonly inner: RuntimeService,
+    readonly roots: readonly string[],
+    private readonly onRefused: (error: OutsideRootsError) => void = () => {},
+  ) {}
+
+  async listContainers(): Promise<ContainerInfo[]> {
+    const list = await this.inner.listContainers();
+    // Forget removed containers so the set follows the node's churn instead of growing.
+    const present = new Set(list.map((c) => c.id));
+    for (const id of this.#allowed) if (!present.has(id)) this.#allowed.delete(id);
+    return list;
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    const status = await this.inner.containerStatus(id);
+    if (!isUnderRoots(status.logPath, this.roots)) {
+      this.#allowed.delete(id);
+      const error = new OutsideRootsError(id, status.logPath, this.roots);
+      const key = `${id}\0${status.logPath}`;
+      if (!this.#warned.has(key)) {
+        this.#warned.add(key);
+        this.onRefused(error);
+      }
+      throw error;
+    }
+    this.#allowed.add(id);
+    return status;
+  }
+
+  async reopenContainerLog(id: string): Promise<void> {
+    // The manager reopens right after a status call; a direct caller gets the same check.
+    if (!this.#allowed.has(id)) await this.containerStatus(id);
+    await this.inner.reopenContainerLog(id);
+  }
+}

@@ -1,0 +1,131 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeRuntime } from '../../test/helpers/fake-runtime.js';
+import { tempDir } from '../../test/helpers/tmpdir.js';
+import { RuntimeUnavailableError } from '../errors/crilog-error.js';
+import { ContainerLogManager } from '../manager/container-log-manager.js';
+import { OutsideRootsError } from '../daemon/root-guard.js';
+import { DiskUsage } from './disk-usage.js';
+import { CrilogMetrics } from './metrics.js';
+
+async function value(
+  metrics: CrilogMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const json = await metrics.registry.getMetricsAsJSON();
+  const metric = json.find((m) => m.name === name);
+  const match = metric?.values.find(
+    (v) =>
+      Object.entries(labels).every(([k, l]) => v.labels[k] === l) &&
+      ('metricName' in v ? v.metricName === name : true),
+  );
+  return match?.value;
+}
+
+describe('CrilogMetrics', () => {
+  it('counts what the manager reports', async () => {
+    const metrics = new CrilogMetrics({ defaultMetrics: false, bytesOnDisk: () => 4242 });
+    const manager = new ContainerLogManager({ runtime: new FakeRuntime(), maxSize: 1000 });
+    const unbind = metrics.bindManager(manager);
+    manager.emit('rotation', {
+      id: 'a',
+      logPath: '/l/0.log',
+      outcome: 'success',
+      bytes: 1500,
+      durationMs: 12,
+    });
+    manager.emit('rotation', {
+      id: 'a',
+      logPath: '/l/0.log',
+      outcome: 'reopen_failed',
+      bytes: 1100,
+      durationMs: 3,
+    });
+    manager.emit('compression', {
+      id: 'a',
+      path: '/l/0.log.x',
+      outcome: 'success',
+      bytesIn: 1000,
+      bytesOut: 100,
+      durationMs: 40,
+    });
+    manager.emit('runtime-error', { method: 'reopenContainerLog', id: 'a', error: new Error('x') });
+    manager.emit('runtime-error', {
+      method: 'containerStatus',
+      id: 'b',
+      error: new OutsideRootsError('b', '/etc/0.log', ['/l']),
+    });
+    manager.emit('pass', {
+      startedAt: new Date(),
+      durationMs: 5,
+      containers: [
+        { id: 'a', logPath: '/l/0.log', action: 'none', size: 500, limit: 1000 },
+        { id: 'b', action: 'skipped' },
+      ],
+    });
+    expect(await value(metrics, 'crilog_rotations_total', { outcome: 'success' })).toBe(1);
+    expect(await value(metrics, 'crilog_rotations_total', { outcome: 'reopen_failed' })).toBe(1);
+    expect(await value(metrics, 'crilog_rotations_total', { outcome: 'error' })).toBe(0);
+    expect(await value(metrics, 'crilog_compression_input_bytes_total')).toBe(1000);
+    expect(await value(metrics, 'crilog_compression_output_bytes_total')).toBe(100);
+    expect(await value(metrics, 'crilog_runtime_errors_total', { method: 'reopenContainerLog' })).toBe(1);
+    expect(await value(metrics, 'crilog_runtime_errors_total', { method: 'containerStatus' })).toBe(0);
+    expect(await value(metrics, 'crilog_containers_managed')).toBe(1);
+    expect(await value(metrics, 'crilog_live_log_size_ratio', { container: 'a' })).toBe(0.5);
+    expect(await value(metrics, 'crilog_live_log_size_ratio_max')).toBe(1.5);
+    expect(await value(metrics, 'crilog_log_bytes_on_disk')).toBe(4242);
+    expect(await value(metrics, 'crilog_runtime_up')).toBe(1);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('crilog_rotation_duration_seconds_bucket{le="0.025"} 2');
+    expect(text).toContain('crilog_rotated_size_ratio_bucket{le="1.5"} 2');
+
+    manager.emit('pass', {
+      startedAt: new Date(),
+      durationMs: 1,
+      containers: [],
+      error: new Error('list failed', { cause: new RuntimeUnavailableError('down') }),
+    });
+    expect(await value(metrics, 'crilog_runtime_up')).toBe(0);
+    expect(await value(metrics, 'crilog_passes_total', { result: 'error' })).toBe(1);
+    manager.emit('pass', { startedAt: new Date(), durationMs: 1, containers: [] });
+    expect(await value(metrics, 'crilog_live_log_size_ratio', { container: 'a' })).toBeUndefined();
+    unbind();
+    manager.emit('rotation', { id: 'a', logPath: '/l/0.log', outcome: 'success', bytes: 1, durationMs: 1 });
+    expect(await value(metrics, 'crilog_rotations_total', { outcome: 'success' })).toBe(1);
+  });
+
+  it('exports process metrics with the crilog_ prefix', async () => {
+    const text = await new CrilogMetrics().registry.metrics();
+    expect(text).toMatch(/^crilog_process_resident_memory_bytes \d+/m);
+    for (const line of text.split('\n'))
+      if (line && !line.startsWith('#')) expect(line.startsWith('crilog_')).toBe(true);
+  });
+});
+
+describe('DiskUsage', () => {
+  it('adds live sizes from passes to rotated files listed only when changed', async () => {
+    const dir = await tempDir('crilog-disk-');
+    const live = path.join(dir, '0.log');
+    await fsp.writeFile(`${live}.20260101-000000.gz`, Buffer.alloc(100));
+    await fsp.writeFile(`${live}.20260101-000001`, Buffer.alloc(200));
+    const listed: string[] = [];
+    const fs = (await import('../ports/file-system.js')).nodeFileSystem;
+    const usage = new DiskUsage({ ...fs, readdir: (d) => (listed.push(d), fs.readdir(d)) });
+    usage.observePass({
+      startedAt: new Date(),
+      durationMs: 0,
+      containers: [{ id: 'a', logPath: live, action: 'none', size: 50, limit: 1000 }],
+    });
+    expect(await usage.total()).toBe(350);
+    expect(await usage.total()).toBe(350);
+    expect(listed).toHaveLength(1);
+    await fsp.writeFile(`${live}.20260101-000002`, Buffer.alloc(1000));
+    usage.invalidate('a');
+    usage.observeLive('a', 7);
+    expect(await usage.total()).toBe(1307);
+    usage.observePass({ startedAt: new Date(), durationMs: 0, containers: [] });
+    expect(await usage.total()).toBe(0);
+  });
+});

@@ -1,0 +1,239 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { hasErrorCode } from '../errors/crilog-error.js';
+import type { ContainerLogManager } from '../manager/container-log-manager.js';
+import type { PassReport } from '../manager/types.js';
+
+/** Options of `new CrilogMetrics()`. */
+export interface CrilogMetricsOptions {
+  /** Also export Node process metrics (CPU, RSS, event loop) as `crilog_process_*` / `crilog_nodejs_*`. Default true. */
+  defaultMetrics?: boolean;
+  /** Bytes in files under management, computed at scrape time. */
+  bytesOnDisk?: () => Promise<number> | number;
+}
+
+const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const RATIOS = [0.5, 1, 1.05, 1.1, 1.25, 1.5, 2, 3, 5, 10, 50];
+
+/**
+ * crilog's Prometheus metrics, in a registry of their own so that embedding crilog as a library never
+ * collides with the host application's metrics. Names start with `crilog_`.
+ */
+export class CrilogMetrics {
+  readonly registry = new Registry();
+  readonly rotations: Counter<'outcome'>;
+  readonly rotationDuration: Histogram;
+  readonly rotatedSizeRatio: Histogram;
+  readonly compressions: Counter<'outcome'>;
+  readonly compressionDuration: Histogram;
+  readonly compressionBytesIn: Counter;
+  readonly compressionBytesOut: Counter;
+  readonly runtimeErrors: Counter<'method'>;
+  readonly runtimeUp: Gauge;
+  readonly containersManaged: Gauge;
+  readonly liveRatio: Gauge<'container'>;
+  readonly liveRatioMax: Gauge;
+  readonly bytesOnDisk: Gauge;
+  readonly passes: Counter<'result'>;
+  readonly passDuration: Histogram;
+  readonly triggerChecks: Counter<'source'>;
+  readonly watchedDirectories: Gauge;
+  readonly polledContainers: Gauge;
+  #worst = 0;
+  readonly #ratioLabels = new Set<string>();
+
+  constructor(options: CrilogMetricsOptions = {}) {
+    const registers = [this.registry];
+    this.rotations = new Counter({
+      name: 'crilog_rotations_total',
+      help: 'Rotation attempts by outcome (success, reopen_failed, error).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'reopen_failed', 'error']) this.rotations.inc({ outcome }, 0);
+    this.rotationDuration = new Histogram({
+      name: 'crilog_rotation_duration_seconds',
+      help: 'Time from the rename of a live log to the end of its reopen.',
+      buckets: SECONDS,
+      registers,
+    });
+    this.rotatedSizeRatio = new Histogram({
+      name: 'crilog_rotated_size_ratio',
+      help: 'Size of a live log when it was rotated, relative to its limit (1 = exactly at the limit).',
+      buckets: RATIOS,
+      registers,
+    });
+    this.compressions = new Counter({
+      name: 'crilog_compressions_total',
+      help: 'Compressions of rotated files by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'error']) this.compressions.inc({ outcome }, 0);
+    this.compressionDuration = new Histogram({
+      name: 'crilog_compression_duration_seconds',
+      help: 'Time to compress one rotated file.',
+      buckets: SECONDS,
+      registers,
+    });
+    this.compressionBytesIn = new Counter({
+      name: 'crilog_compression_input_bytes_total',
+      help: 'Bytes of rotated files before compression.',
+      registers,
+    });
+    this.compressionBytesOut = new Counter({
+      name: 'crilog_compression_output_bytes_total',
+      help: 'Bytes of rotated files after compression.',
+      registers,
+    });
+    this.runtimeErrors = new Counter({
+      name: 'crilog_runtime_errors_total',
+      help: 'Failed container runtime calls by method.',
+      labelNames: ['method'],
+      registers,
+    });
+    for (const method of ['listContainers', 'containerStatus', 'reopenContainerLog'])
+      this.runtimeErrors.inc({ method }, 0);
+    this.runtimeUp = new Gauge({
+      name: 'crilog_runtime_up',
+      help: '1 when the last attempt to list containers succeeded.',
+      registers,
+    });
+    this.containersManaged = new Gauge({
+      name: 'crilog_containers_managed',
+      help: 'Running containers whose logs crilog manages (inside the log roots).',
+      registers,
+    });
+    this.liveRatio = new Gauge({
+      name: 'crilog_live_log_size_ratio',
+      help: 'Last observed live log size relative to its limit, per container.',
+      labelNames: ['container'],
+      registers,
+    });
+    this.liveRatioMax = new Gauge({
+      name: 'crilog_live_log_size_ratio_max',
+      help: 'Largest live log size relative to its limit seen since start: the worst overshoot (above 1 = grew past the limit before rotation).',
+      registers,
+      collect: () => this.liveRatioMax.set(this.#worst),
+    });
+    const bytesOnDisk = options.bytesOnDisk;
+    this.bytesOnDisk = new Gauge({
+      name: 'crilog_log_bytes_on_disk',
+      help: 'Bytes in live and rotated log files under management.',
+      registers,
+      ...(bytesOnDisk ? { collect: async () => this.bytesOnDisk.set(await bytesOnDisk()) } : {}),
+    });
+    this.passes = new Counter({
+      name: 'crilog_passes_total',
+      help: 'Full passes by result (ok, error when containers could not be listed).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.passDuration = new Histogram({
+      name: 'crilog_pass_duration_seconds',
+      help: 'Duration of a full pass over all containers.',
+      buckets: SECONDS,
+      registers,
+    });
+    this.triggerChecks = new Counter({
+      name: 'crilog_trigger_checks_total',
+      help: 'Containers checked between passes because their log grew, by source (watch, poll).',
+      labelNames: ['source'],
+      registers,
+    });
+    this.watchedDirectories = new Gauge({
+      name: 'crilog_watched_directories',
+      help: 'Log directories watched for writes.',
+      registers,
+    });
+    this.polledContainers = new Gauge({
+      name: 'crilog_polled_containers',
+      help: 'Containers checked on a schedule from their write rate because their directory cannot be watched.',
+      registers,
+    });
+    if (options.defaultMetrics ?? true) {
+      // A coarse event loop sampler: the default 10 ms one wakes the process 100 times a second.
+      collectDefaultMetrics({
+        register: this.registry,
+        prefix: 'crilog_',
+        eventLoopMonitoringPrecision: 100,
+      });
+    }
+  }
+
+  /** Records a live log size seen by a pass or a trigger. */
+  observeLive(id: string, size: number, limit: number): void {
+    if (!(limit > 0)) return;
+    const ratio = size / limit;
+    this.liveRatio.set({ container: id }, ratio);
+    this.#ratioLabels.add(id);
+    if (ratio > this.#worst) this.#worst = ratio;
+  }
+
+  /** Drops the per-container series of containers no longer managed. */
+  retainContainers(ids: ReadonlySet<string>): void {
+    for (const id of this.#ratioLabels) {
+      if (!ids.has(id)) {
+        this.liveRatio.remove({ container: id });
+        this.#ratioLabels.delete(id);
+      }
+    }
+  }
+
+  /** The worst ratio seen since start. */
+  get worstRatio(): number {
+    return this.#worst;
+  }
+
+  /** Counts what the manager does; returns a function that stops listening. */
+  bindManager(manager: ContainerLogManager): () => void {
+    const limit = manager.options.maxSize;
+    const onRotation: Parameters<typeof manager.on<'rotation'>>[1] = (e) => {
+      this.rotations.inc({ outcome: e.outcome });
+      this.rotationDuration.observe(e.durationMs / 1000);
+      if (limit > 0) {
+        this.rotatedSizeRatio.observe(e.bytes / limit);
+        this.observeLive(e.id, e.bytes, limit);
+        if (e.outcome === 'success') this.observeLive(e.id, 0, limit);
+      }
+    };
+    const onCompression: Parameters<typeof manager.on<'compression'>>[1] = (e) => {
+      this.compressions.inc({ outcome: e.outcome });
+      if (e.outcome === 'success') {
+        this.compressionDuration.observe(e.durationMs / 1000);
+        this.compressionBytesIn.inc(e.bytesIn);
+        this.compressionBytesOut.inc(e.bytesOut);
+      }
+    };
+    const onRuntimeError: Parameters<typeof manager.on<'runtime-error'>>[1] = (e) => {
+      // A log outside the roots is crilog's refusal, not the runtime failing.
+      if (!hasErrorCode(e.error, 'ERR_UNSAFE_PATH')) this.runtimeErrors.inc({ method: e.method });
+    };
+    const onPass = (report: PassReport) => this.observePass(report);
+    manager.on('rotation', onRotation);
+    manager.on('compression', onCompression);
+    manager.on('runtime-error', onRuntimeError);
+    manager.on('pass', onPass);
+    return () => {
+      manager.off('rotation', onRotation);
+      manager.off('compression', onCompression);
+      manager.off('runtime-error', onRuntimeError);
+      manager.off('pass', onPass);
+    };
+  }
+
+  /** Updates the pass, runtime and per-container series from one pass report. */
+  observePass(report: PassReport): void {
+    this.passes.inc({ result: report.error ? 'error' : 'ok' });
+    this.passDuration.observe(report.durationMs / 1000);
+    this.runtimeUp.set(report.error ? 0 : 1);
+    if (report.error) return;
+    const managed = new Set<string>();
+    for (const c of report.containers) {
+      if (c.logPath === undefined || c.limit === undefined || c.action === 'skipped') continue;
+      managed.add(c.id);
+      if (c.size !== undefined) this.observeLive(c.id, c.action === 'rotated' ? 0 : c.size, c.limit);
+    }
+    this.containersManaged.set(managed.size);
+    this.retainContainers(managed);
+  }
+}

@@ -1,0 +1,42 @@
+import { promises as fsp } from 'node:fs';
+import { errnoCode } from '../ports/file-system.js';
+import type { RotatedFile } from '../rotation/log-files.js';
+import { CODEC_SUFFIX } from '../rotation/naming.js';
+import type { OpenLogFile } from './live-file.js';
+
+/**
+ * Whether the rotated file `file` is the data of the open file `open` under its rotated name: same inode
+ * while raw, or, once compressed, a gzip whose recorded size (ISIZE, the size mod 2^32) matches.
+ * A zstd file cannot be checked cheaply and is assumed to match, as rotation is sequential.
+ */
+export async function isSameFile(file: RotatedFile, open: OpenLogFile): Promise<boolean> {
+  if (file.codec === null) {
+    try {
+      const st = await fsp.lstat(file.path);
+      return st.ino === open.ino && st.dev === open.dev;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw new Error(`failed to stat "${file.path}"`, { cause: err });
+      // Compressed since it was listed.
+      return isSameFile({ ...file, path: file.path + CODEC_SUFFIX.gzip, codec: 'gzip' }, open).catch(
+        () => true,
+      );
+    }
+  }
+  if (file.codec !== 'gzip') return true;
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file.path, 'r');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return true; // removed by retention: nothing left to skip or read
+    throw new Error(`failed to open "${file.path}"`, { cause: err });
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size < 18) return false;
+    const trailer = Buffer.alloc(4);
+    await handle.read(trailer, 0, 4, size - 4);
+    return trailer.readUInt32LE(0) === (await open.size()) % 2 ** 32;
+  } finally {
+    await handle.close();
+  }
+}

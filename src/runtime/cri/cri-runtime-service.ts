@@ -1,0 +1,184 @@
+import { status as GrpcStatus, type Client } from '@grpc/grpc-js';
+import { InvalidOptionError, RuntimeError, RuntimeUnavailableError } from '../../errors/crilog-error.js';
+import type {
+  ContainerInfo,
+  ContainerState,
+  ContainerStatus,
+  RuntimeService,
+} from '../../ports/runtime-service.js';
+import { parseRuntimeEndpoint, resolveRuntimeEndpoint, type RuntimeEndpoint } from './endpoint.js';
+import { createRuntimeClient, unaryCall, type ChannelOptions } from './grpc-client.js';
+import { grpcStatusName, mapGrpcError } from './grpc-errors.js';
+import type {
+  CriContainerState,
+  CriContainerStatusResponse,
+  CriListContainersResponse,
+  CriVersionResponse,
+} from './messages.js';
+import { describeProbe, probeSocket } from './probe-socket.js';
+
+/** Default deadline of every CRI call. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+
+/** Options of `new CriRuntimeService()`. */
+export interface CriRuntimeServiceOptions extends ChannelOptions {
+  /**
+   * `unix:///path/to.sock` or `/path/to.sock`, or an already parsed endpoint. When left out,
+   * `CONTAINER_RUNTIME_ENDPOINT` from `env` is used.
+   */
+  endpoint?: string | RuntimeEndpoint;
+  /** Environment for the `CONTAINER_RUNTIME_ENDPOINT` fallback; `process.env` by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Deadline of each call in ms. Default 5000. */
+  callTimeoutMs?: number;
+}
+
+/** What `Version` reported. */
+export interface RuntimeVersion {
+  /** e.g. `containerd`. */
+  runtimeName: string;
+  /** e.g. `1.6.20~ds1`. */
+  runtimeVersion: string;
+  /** CRI API version the runtime speaks, e.g. `v1`. */
+  runtimeApiVersion: string;
+}
+
+const STATES: Readonly<Record<CriContainerState, ContainerState>> = {
+  CONTAINER_CREATED: 'created',
+  CONTAINER_RUNNING: 'running',
+  CONTAINER_EXITED: 'exited',
+  CONTAINER_UNKNOWN: 'unknown',
+};
+
+/** Maps a CRI container state (by name) to the port's state; anything unrecognised is `unknown`. */
+export function mapContainerState(state: string): ContainerState {
+  return STATES[state as CriContainerState] ?? 'unknown';
+}
+
+/**
+ * The `RuntimeService` port over CRI `runtime.v1` gRPC on a unix socket (containerd, CRI-O, or
+ * crilog's embedded runtime). Calls fail with crilog's typed errors; see `mapGrpcError`.
+ */
+export class CriRuntimeService implements RuntimeService {
+  /** The endpoint in use. */
+  readonly endpoint: RuntimeEndpoint;
+  /** Deadline of each call in ms. */
+  readonly callTimeoutMs: number;
+  /** The underlying grpc-js client; shared with `CriTestClient` when built from this service. */
+  readonly client: Client;
+
+  constructor(options: CriRuntimeServiceOptions = {}) {
+    const { endpoint } = options;
+    if (typeof endpoint === 'object') this.endpoint = endpoint;
+    else if (endpoint !== undefined) this.endpoint = parseRuntimeEndpoint(endpoint, 'option');
+    else this.endpoint = resolveRuntimeEndpoint(options.env === undefined ? {} : { env: options.env });
+    const timeout = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (!Number.isFinite(timeout) || timeout <= 0) {
+      throw new InvalidOptionError(
+        `callTimeoutMs ${timeout} is invalid: use a positive number of milliseconds`,
+      );
+    }
+    this.callTimeoutMs = timeout;
+    this.client = createRuntimeClient(this.endpoint, options);
+  }
+
+  /** Calls a CRI method with the deadline, mapping failures to typed errors. */
+  protected async call<Res>(method: string, request: object, containerId?: string): Promise<Res> {
+    try {
+      return await unaryCall<Res>(this.client, method, request, this.callTimeoutMs);
+    } catch (err) {
+      throw mapGrpcError(err, {
+        method,
+        endpoint: this.endpoint.raw,
+        ...(containerId === undefined ? {} : { containerId }),
+      });
+    }
+  }
+
+  /** The runtime's name and version. */
+  async version(): Promise<RuntimeVersion> {
+    const res = await this.call<CriVersionResponse>('Version', { version: 'v1' });
+    return {
+      runtimeName: res.runtime_name,
+      runtimeVersion: res.runtime_version,
+      runtimeApiVersion: res.runtime_api_version,
+    };
+  }
+
+  /**
+   * Checks that the endpoint is a CRI runtime by calling `Version`. With `waitMs`, first waits that
+   * long for the socket to accept connections (a runtime starting after crilog). On failure the
+   * `RuntimeUnavailableError` names the endpoint, what was tried and what the socket looked like.
+   */
+  async connect(opts: { waitMs?: number } = {}): Promise<RuntimeVersion> {
+    const waitMs = opts.waitMs ?? 0;
+    const tried: string[] = [];
+    if (waitMs > 0) {
+      const ready = await new Promise<Error | undefined>((resolve) =>
+        this.client.waitForReady(Date.now() + waitMs, (err) => resolve(err)),
+      );
+      tried.push(`waited ${waitMs} ms for the socket to accept connections${ready ? ' (it did not)' : ''}`);
+    }
+    try {
+      return await this.version();
+    } catch (err) {
+      const grpcErr = (err as Error).cause as { code?: number; details?: string } | undefined;
+      const code = grpcErr?.code;
+      tried.push(
+        `called Version with a ${this.callTimeoutMs} ms deadline: ` +
+          (code === undefined ? String(err) : `${grpcStatusName(code)}: ${grpcErr?.details ?? ''}`),
+      );
+      let why: string;
+      if (code === GrpcStatus.UNIMPLEMENTED) {
+        why = 'the server does not implement runtime.v1.RuntimeService (a runtime older than CRI v1?)';
+      } else {
+        why = describeProbe(this.endpoint.socketPath, await probeSocket(this.endpoint.socketPath));
+      }
+      const from = this.endpoint.source === 'env' ? ' (from CONTAINER_RUNTIME_ENDPOINT)' : '';
+      const message =
+        `cannot use CRI runtime at "${this.endpoint.raw}"${from}: ${why}; tried: ${tried.join('; then ')}. ` +
+        'Start the runtime, or point --runtime-endpoint / CONTAINER_RUNTIME_ENDPOINT at its socket';
+      throw new RuntimeUnavailableError(message, { cause: err });
+    }
+  }
+
+  /** @inheritdoc */
+  async listContainers(): Promise<ContainerInfo[]> {
+    const res = await this.call<CriListContainersResponse>('ListContainers', { filter: {} });
+    return res.containers.map((c) => ({
+      id: c.id,
+      state: mapContainerState(c.state),
+      labels: c.labels ?? {},
+      annotations: c.annotations ?? {},
+    }));
+  }
+
+  /** @inheritdoc `logPath` is `status.log_path` exactly as the runtime reports it. */
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    const res = await this.call<CriContainerStatusResponse>('ContainerStatus', { container_id: id }, id);
+    const st = res.status;
+    if (!st) {
+      throw new RuntimeError(
+        `CRI ContainerStatus for container "${id}" returned no status`,
+        'ContainerStatus',
+      );
+    }
+    return {
+      id: st.id || id,
+      state: mapContainerState(st.state),
+      labels: st.labels ?? {},
+      annotations: st.annotations ?? {},
+      logPath: st.log_path,
+    };
+  }
+
+  /** @inheritdoc */
+  async reopenContainerLog(id: string): Promise<void> {
+    await this.call<object>('ReopenContainerLog', { container_id: id }, id);
+  }
+
+  /** Closes the channel; later calls fail. */
+  close(): void {
+    this.client.close();
+  }
+}
