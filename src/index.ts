@@ -12,3 +12,6 @@ export { systemClock, type Clock, type TimerHandle } from './ports/clock.js';
 export { nodeFileSystem, type FileSystem } from './ports/file-system.js';
 export { silentLogger, type Logger } from './ports/logger.js';
 export * from './errors/crilog-error.js';
+export * from './reader/index.js';
+export { getCodec, isCodecAvailable, type Codec } from './codecs/codec.js';
+export { resolvePolicy, parseCompression, POLICY_KEYS, type RotationPolicy, type CompressionPolicy } from './policy/container-policy.js';

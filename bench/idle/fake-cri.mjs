@@ -15,7 +15,13 @@ const PROTO = fileURLToPath(new URL('../../proto/runtime-v1.proto', import.meta.
  * @returns {Promise<{ endpoint: string, calls: Record<string, number>, close(): Promise<void> }>}
  */
 export async function serveFakeCri(socketPath, containers) {
-  const def = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const def = protoLoader.loadSync(PROTO, {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
   const { RuntimeService } = grpc.loadPackageDefinition(def).runtime.v1;
   const byId = new Map(containers.map((c) => [c.id, c]));
   const calls = { Version: 0, ListContainers: 0, ContainerStatus: 0, ReopenContainerLog: 0 };
@@ -25,17 +31,37 @@ export async function serveFakeCri(socketPath, containers) {
   server.addService(RuntimeService.service, {
     Version: (_call, cb) => {
       calls.Version++;
-      cb(null, { version: 'v1', runtime_name: 'bench-fake-cri', runtime_version: '1.0', runtime_api_version: 'v1' });
+      cb(null, {
+        version: 'v1',
+        runtime_name: 'bench-fake-cri',
+        runtime_version: '1.0',
+        runtime_api_version: 'v1',
+      });
     },
     ListContainers: (_call, cb) => {
       calls.ListContainers++;
-      cb(null, { containers: containers.map((c) => ({ id: c.id, state: 'CONTAINER_RUNNING', labels: labels(c), annotations: {} })) });
+      cb(null, {
+        containers: containers.map((c) => ({
+          id: c.id,
+          state: 'CONTAINER_RUNNING',
+          labels: labels(c),
+          annotations: {},
+        })),
+      });
     },
     ContainerStatus: (call, cb) => {
       calls.ContainerStatus++;
       const c = byId.get(call.request.container_id);
       if (!c) return cb(notFound(call.request.container_id));
-      cb(null, { status: { id: c.id, state: 'CONTAINER_RUNNING', labels: labels(c), annotations: {}, log_path: c.logPath } });
+      cb(null, {
+        status: {
+          id: c.id,
+          state: 'CONTAINER_RUNNING',
+          labels: labels(c),
+          annotations: {},
+          log_path: c.logPath,
+        },
+      });
     },
     ReopenContainerLog: async (call, cb) => {
       calls.ReopenContainerLog++;
@@ -47,7 +73,9 @@ export async function serveFakeCri(socketPath, containers) {
   });
   await unlink(socketPath).catch(() => {});
   await new Promise((resolve, reject) =>
-    server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+    server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(),
+    ),
   );
   return {
     endpoint: `unix://${socketPath}`,

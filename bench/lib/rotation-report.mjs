@@ -62,13 +62,15 @@ export function rotationMarkdown(rotation, chartFile) {
       '',
     );
     lines.push(
-      '| | wall (s) | CPU (s) | peak RSS (MiB) | MiB/s | .gz bytes |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| | wall (s) | wall / logrotate | CPU (s) | peak RSS (MiB) | MiB/s | .gz bytes |',
+      '|---|---:|---:|---:|---:|---:|---:|',
     );
+    const logrotateWall = w.contenders.logrotate?.median.wallMs;
     for (const [name, c] of Object.entries(w.contenders)) {
       const m = /** @type {any} */ (c).median;
+      const vs = m.wallMs != null && logrotateWall ? `${(m.wallMs / logrotateWall).toFixed(3)}x` : 'n/a';
       lines.push(
-        `| ${/** @type {any} */ (c).label} | ${fix(m.wallMs, 1000, 2)} | ${fix(m.cpuMs, 1000, 2)} | ${fix(m.maxRssKiB, 1024, 1)} | ${w.throughputMiBps?.[name] ?? 'n/a'} | ${m.gzBytes ?? 'n/a'} |`,
+        `| ${/** @type {any} */ (c).label} | ${fix(m.wallMs, 1000, 2)} | ${vs} | ${fix(m.cpuMs, 1000, 2)} | ${fix(m.maxRssKiB, 1024, 1)} | ${w.throughputMiBps?.[name] ?? 'n/a'} | ${m.gzBytes ?? 'n/a'} |`,
       );
     }
     const r = w.ratios;

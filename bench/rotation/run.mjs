@@ -61,6 +61,7 @@ for (const name of workloads) {
       try {
         const root = path.join(scratch, 'w');
         await freshCopy(cached, root);
+        const load1 = Math.round(os.loadavg()[0] * 100) / 100;
         const { m, detail } = await contender.run(root, manifest, scratch);
         const disk = await verifyPass(root, manifest, { rotatesLive: contender.name !== 'gzip' });
         samples[contender.name]?.push({
@@ -70,7 +71,8 @@ for (const name of workloads) {
           sysMs: m.sysMs,
           maxRssKiB: m.maxRssKiB,
           ...disk,
-          ...(detail ? { passMs: detail.passMs } : {}),
+          ...(detail ? { passMs: detail.passMs, mainThreadCpuMs: detail.threadsCpuMs?.main ?? null } : {}),
+          load1,
         });
         log(
           `${name} run ${i + 1}/${runs} ${contender.name}: wall ${(m.wallMs / 1000).toFixed(2)} s, cpu ${(m.cpuMs / 1000).toFixed(2)} s, rss ${m.maxRssKiB} KiB, gz ${disk.gzBytes}`,
@@ -113,7 +115,7 @@ for (const name of workloads) {
         c.name,
         med(c.name, 'wallMs')
           ? Math.round(
-              (manifest.rawRotatedBytes / 1048576 / /** @type {number} */ ((med(c.name, 'wallMs')) / 1000)) *
+              (manifest.rawRotatedBytes / 1048576 / /** @type {number} */ (med(c.name, 'wallMs') / 1000)) *
                 10,
             ) / 10
           : null,

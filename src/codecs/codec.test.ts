@@ -6,9 +6,14 @@ import { getCodec, isCodecAvailable } from './codec.js';
 async function roundTrip(name: 'gzip' | 'zstd', data: Buffer): Promise<Buffer> {
   const codec = getCodec(name);
   const parts: Buffer[] = [];
-  await pipeline(Readable.from([data]), codec.createCompressor(codec.defaultLevel), codec.createDecompressor(), async (src: AsyncIterable<Buffer>) => {
-    for await (const c of src) parts.push(c);
-  });
+  await pipeline(
+    Readable.from([data]),
+    codec.createCompressor(codec.defaultLevel),
+    codec.createDecompressor(),
+    async (src: AsyncIterable<Buffer>) => {
+      for await (const c of src) parts.push(c);
+    },
+  );
   return Buffer.concat(parts);
 }
 

@@ -6,6 +6,7 @@ import { CrilogMetrics } from '../metrics/metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { acquireLock, type LockHandle } from './lock-file.js';
+import { PassScheduler } from './pass-scheduler.js';
 import { RootGuardRuntime } from './root-guard.js';
 import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from './runtime-factory.js';
 import { StatusCachingRuntime } from './status-cache.js';
@@ -48,6 +49,7 @@ export class Daemon {
   #handle: RuntimeHandle | undefined;
   #manager: ContainerLogManager | undefined;
   #trigger: LogTrigger | undefined;
+  #scheduler: PassScheduler | undefined;
   #server: RunningHttpServer | undefined;
   #unbind: (() => void) | undefined;
   #ready = false;
@@ -147,7 +149,19 @@ export class Daemon {
           { maxSize: config.maxSize },
           'maxSize is negative: rotation is off, serving metrics only',
         );
-      manager.start();
+      this.#scheduler = new PassScheduler({
+        manager,
+        runtime: guard,
+        ...(this.#trigger ? { tracker: this.#trigger } : {}),
+        intervalMs: config.monitorIntervalMs,
+        logger: this.#log,
+        onQuickPass: (report) => {
+          this.metrics.observePass(report, 'quick');
+          this.#onPass(report);
+        },
+        onListError: () => this.metrics.runtimeErrors.inc({ method: 'listContainers' }),
+      });
+      this.#scheduler.start();
       this.#log.info(
         {
           runtime: this.#handle.description,
@@ -320,6 +334,7 @@ export class Daemon {
   async #release(): Promise<void> {
     this.#trigger?.close();
     const steps: [string, (() => Promise<void>) | undefined][] = [
+      ['passes', this.#scheduler ? () => this.#scheduler!.stop() : undefined],
       ['manager', this.#manager ? () => this.#manager!.stop() : undefined],
       ['metrics server', this.#server ? () => this.#server!.close() : undefined],
       ['runtime', this.#handle ? () => this.#handle!.close() : undefined],

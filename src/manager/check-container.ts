@@ -1,96 +1,75 @@
 import type { Stats } from 'node:fs';
 import { CrilogError, hasErrorCode } from '../errors/crilog-error.js';
 import { errnoCode } from '../ports/file-system.js';
+import type { ContainerStatus } from '../ports/runtime-service.js';
+import type { RotationPolicy } from '../policy/container-policy.js';
 import { crashPoint } from '../rotation/crash-point.js';
-import { CODEC_SUFFIX, TMP_SUFFIX } from '../rotation/naming.js';
-import { listLogFiles, type LogFileSet } from '../rotation/log-files.js';
+import { listLogFiles, type LogFileSet, type RotatedFile } from '../rotation/log-files.js';
 import { RotationError, rotateLive } from '../rotation/rotate-live.js';
 import type { CompressionQueue } from './compression-queue.js';
 import type { NormalizedOptions } from './options.js';
+import { removeRotated } from './remove-rotated.js';
 import type { ContainerReport, ManagerEvents } from './types.js';
 
-/** Everything one container check needs; built once per manager. */
+/** Everything one container check needs; built once per pass or trigger. */
 export interface CheckContext {
   options: NormalizedOptions;
   compressions: CompressionQueue;
   emit: <K extends keyof ManagerEvents>(event: K, ...args: ManagerEvents[K]) => void;
-  /** Records a container's log path for `clean` after the container is gone. */
-  remember: (id: string, logPath: string) => void;
+  /** The policy for this container (node policy plus its annotations). */
+  policyFor: (status: ContainerStatus) => RotationPolicy;
+  /** Records what a container's logs use on disk, for `clean` after removal and for the node budget. */
+  record: (id: string, logPath: string, bytes?: number) => void;
   /** Compressions a check scheduled, so a pass can wait for them. */
   scheduled: Promise<unknown>[];
 }
 
 /**
- * One container, one step: make sure its live log exists, rotate it when it reached `maxSize`, and
- * otherwise tidy its history (leftovers, excess files, raw files whose compression failed earlier).
+ * One container, one step. Running: make sure the live log exists, rotate it when it reached its
+ * limit, tidy its history. Stopped: tidy, trim and compress its rotated files (the kubelet never
+ * does), leaving the live log alone until `clean`.
  */
 export async function checkContainer(ctx: CheckContext, id: string): Promise<ContainerReport> {
-  const { runtime, fs, maxSize } = ctx.options;
   let status;
   try {
-    status = await runtime.containerStatus(id);
+    status = await ctx.options.runtime.containerStatus(id);
   } catch (error) {
     if (hasErrorCode(error, 'ERR_CONTAINER_NOT_FOUND')) return { id, action: 'skipped' };
     ctx.emit('runtime-error', { method: 'containerStatus', id, error: error as Error });
     return { id, action: 'failed', error: wrap(`failed to get the status of container "${id}"`, error) };
   }
-  ctx.remember(id, status.logPath);
-  if (status.state !== 'running') return { id, logPath: status.logPath, action: 'skipped' };
-  const logPath = status.logPath;
-  const report: ContainerReport = { id, logPath, action: 'none', limit: maxSize };
+  const { logPath } = status;
+  ctx.record(id, logPath);
+  const policy = ctx.policyFor(status);
+  const running = status.state === 'running';
+  const report: ContainerReport = { id, logPath, state: status.state, action: 'none', limit: policy.maxSize };
   try {
     let st = await lstatOrNull(ctx, logPath);
-    if (!st) {
+    if (!st && running) {
       // A live log can vanish when a rotation was interrupted after its rename: reopening recreates it.
       await reopen(ctx, id, logPath);
       report.action = 'reopened';
       st = await lstatOrNull(ctx, logPath);
       if (!st) throw new Error(`the runtime reopened the log but "${logPath}" still does not exist`);
     }
-    if (!st.isFile()) {
+    if (st && !st.isFile()) {
       throw new CrilogError(
         'ERR_UNSAFE_PATH',
         `live log "${logPath}" is ${st.isSymbolicLink() ? 'a symlink' : 'not a regular file'}; crilog never rotates through it`,
       );
     }
-    report.size = st.size;
-    const set = await listLogFiles(logPath, fs);
-    report.removed = await tidy(ctx, set, st, ctx.options.maxFiles - 1);
-    if (maxSize >= 0 && st.size >= maxSize) {
+    report.size = st?.size ?? 0;
+    const set = await listLogFiles(logPath, ctx.options.fs);
+    report.removed = await tidy(ctx, set, st, policy);
+    if (st && running && policy.maxSize >= 0 && st.size >= policy.maxSize) {
       // Trim first so that, with the new live file the reopen creates, at most maxFiles files exist.
-      report.removed.push(...(await trimOldest(ctx, set, ctx.options.maxFiles - 2)));
+      report.removed.push(...(await trimOldest(ctx, set, policy.maxFiles - 2)));
       crashPoint('after-trim');
-      const started = performance.now();
-      try {
-        report.rotatedTo = await rotateLive({ ...ctx.options }, id, logPath, set.keys);
-      } catch (error) {
-        const reopenFailed = error instanceof RotationError && error.step === 'reopen';
-        if (reopenFailed)
-          ctx.emit('runtime-error', { method: 'reopenContainerLog', id, error: error.cause as Error });
-        ctx.emit('rotation', {
-          id,
-          logPath,
-          outcome: reopenFailed ? 'reopen_failed' : 'error',
-          bytes: st.size,
-          durationMs: performance.now() - started,
-          error: error as Error,
-        });
-        throw error;
-      }
+      report.rotatedTo = await rotate(ctx, id, logPath, set, st.size);
       report.action = 'rotated';
-      ctx.emit('rotation', {
-        id,
-        logPath,
-        outcome: 'success',
-        bytes: st.size,
-        durationMs: performance.now() - started,
-        rotatedTo: report.rotatedTo,
-      });
-      scheduleCompression(ctx, id, set, report, 0);
-    } else {
-      // The newest rotated file stays raw (readers may still be draining it); older raw ones are retried.
-      scheduleCompression(ctx, id, set, report, 1);
     }
+    scheduleCompression(ctx, id, set, report, policy, running);
+    ctx.record(id, logPath, report.size + set.rotated.reduce((sum, r) => sum + r.size, 0));
     return report;
   } catch (error) {
     return {
@@ -101,40 +80,96 @@ export async function checkContainer(ctx: CheckContext, id: string): Promise<Con
   }
 }
 
+async function rotate(
+  ctx: CheckContext,
+  id: string,
+  logPath: string,
+  set: LogFileSet,
+  bytes: number,
+): Promise<string> {
+  const started = performance.now();
+  try {
+    const rotatedTo = await rotateLive(ctx.options, id, logPath, set.keys);
+    ctx.emit('rotation', {
+      id,
+      logPath,
+      outcome: 'success',
+      bytes,
+      durationMs: performance.now() - started,
+      rotatedTo,
+    });
+    return rotatedTo;
+  } catch (error) {
+    const reopenFailed = error instanceof RotationError && error.step === 'reopen';
+    if (reopenFailed)
+      ctx.emit('runtime-error', { method: 'reopenContainerLog', id, error: error.cause as Error });
+    ctx.emit('rotation', {
+      id,
+      logPath,
+      outcome: reopenFailed ? 'reopen_failed' : 'error',
+      bytes,
+      durationMs: performance.now() - started,
+      error: error as Error,
+    });
+    throw error;
+  }
+}
+
+/**
+ * Queues compression of raw rotated files. While a container runs, the newest rotation stays raw with
+ * `delayCompress` (a reader or shipper may still be draining it); a stopped container has no such file.
+ */
 function scheduleCompression(
   ctx: CheckContext,
   id: string,
   set: LogFileSet,
   report: ContainerReport,
-  keepRaw: number,
+  policy: RotationPolicy,
+  running: boolean,
 ) {
-  const removed = new Set(report.removed);
-  const candidates = set.rotated.filter((r) => !removed.has(r.path));
-  const raw = candidates.slice(0, candidates.length - keepRaw).filter((r) => r.codec === null);
+  const { compression } = policy;
+  if (compression.codec === 'none') return;
+  const history: Pick<RotatedFile, 'path' | 'codec'>[] = [...set.rotated];
+  if (report.rotatedTo) history.push({ path: report.rotatedTo, codec: null });
+  const keepRaw = running && policy.delayCompress ? 1 : 0;
+  const raw = history.slice(0, history.length - keepRaw).filter((r) => r.codec === null);
   if (raw.length === 0) return;
   report.compressed = [];
   for (const r of raw) {
-    const job = ctx.compressions.schedule(id, r.path).then((result) => {
-      if (result) report.compressed!.push(result.target);
-    });
+    const job = ctx.compressions
+      .schedule(id, r.path, { codec: compression.codec, level: compression.level })
+      .then((result) => {
+        if (result) report.compressed!.push(result.target);
+      });
     ctx.scheduled.push(job);
   }
 }
 
-/** Removes leftovers and files beyond `maxRotated`; returns the removed paths. */
-async function tidy(ctx: CheckContext, set: LogFileSet, live: Stats, maxRotated: number): Promise<string[]> {
+/** Removes leftovers, files past `maxAge` and files beyond the count limit; returns removed paths. */
+async function tidy(
+  ctx: CheckContext,
+  set: LogFileSet,
+  live: Stats | null,
+  policy: RotationPolicy,
+): Promise<string[]> {
+  const { fs } = ctx.options;
   const removed: string[] = [];
   for (const leftover of set.leftovers) {
-    const raw = leftover.endsWith(TMP_SUFFIX) ? leftover.slice(0, -TMP_SUFFIX.length) : leftover;
+    const raw = leftover.endsWith('.tmp') ? leftover.slice(0, -'.tmp'.length) : leftover;
     if (ctx.compressions.isBusy(raw)) continue;
-    if (await removeFile(ctx, leftover)) removed.push(leftover);
+    removed.push(...(await removeRotated(fs, [leftover], { twins: false })));
   }
   // A raw rotated name that is the live inode is a rename-back that was interrupted after its link().
-  for (const r of set.rotated.filter((r) => r.codec === null && r.ino === live.ino)) {
-    if (await removeFile(ctx, r.path)) removed.push(r.path);
+  const twins = live ? set.rotated.filter((r) => r.codec === null && r.ino === live.ino) : [];
+  const cutoff = policy.maxAgeMs === null ? -Infinity : ctx.options.clock.now().getTime() - policy.maxAgeMs;
+  const expired = set.rotated.filter((r) => r.mtimeMs < cutoff);
+  for (const r of [...twins, ...expired]) {
+    await ctx.compressions.cancel(r.path);
+    removed.push(...(await removeRotated(fs, [r.path])));
   }
-  set.rotated = set.rotated.filter((r) => !removed.includes(r.path));
-  removed.push(...(await trimOldest(ctx, set, maxRotated)));
+  const gone = new Set([...twins, ...expired]);
+  set.rotated = set.rotated.filter((r) => !gone.has(r));
+  removed.push(...(await trimOldest(ctx, set, policy.maxFiles - 1)));
   return removed;
 }
 
@@ -143,24 +178,11 @@ async function trimOldest(ctx: CheckContext, set: LogFileSet, keep: number): Pro
   const excess = set.rotated.slice(0, Math.max(0, set.rotated.length - Math.max(0, keep)));
   const removed: string[] = [];
   for (const file of excess) {
-    const raw = file.codec === null ? file.path : file.path.slice(0, -CODEC_SUFFIX[file.codec].length);
-    await ctx.compressions.cancel(raw);
-    // A compression that finished just before the cancel left a .gz twin: it goes too.
-    for (const p of new Set([file.path, raw, raw + CODEC_SUFFIX.gzip]))
-      if (await removeFile(ctx, p)) removed.push(p);
+    await ctx.compressions.cancel(file.path);
+    removed.push(...(await removeRotated(ctx.options.fs, [file.path])));
   }
   set.rotated = set.rotated.slice(excess.length);
   return removed;
-}
-
-async function removeFile(ctx: CheckContext, file: string): Promise<boolean> {
-  try {
-    await ctx.options.fs.unlink(file);
-    return true;
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw wrap(`failed to remove "${file}"`, err);
-  }
 }
 
 async function reopen(ctx: CheckContext, id: string, logPath: string): Promise<void> {
@@ -182,7 +204,8 @@ async function lstatOrNull(ctx: CheckContext, file: string): Promise<Stats | nul
 }
 
 function wrap(message: string, cause: unknown): Error {
+  const text = `${message}: ${(cause as Error)?.message ?? String(cause)}`;
   return cause instanceof CrilogError
-    ? new CrilogError(cause.code, `${message}: ${cause.message}`, { cause })
-    : new Error(`${message}: ${(cause as Error)?.message ?? cause}`, { cause });
+    ? new CrilogError(cause.code, text, { cause })
+    : new Error(text, { cause });
 }

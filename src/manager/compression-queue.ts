@@ -1,5 +1,6 @@
 import { compressFile, type CompressResult } from '../rotation/compress.js';
 import type { FileSystem } from '../ports/file-system.js';
+import type { CodecName } from '../rotation/naming.js';
 import type { Limiter } from '../util/limiter.js';
 import type { CompressionEvent } from './types.js';
 
@@ -18,11 +19,15 @@ export class CompressionQueue {
 
   constructor(
     private readonly limiter: Limiter,
-    private readonly deps: { fs: FileSystem; level: number; emit: (event: CompressionEvent) => void },
+    private readonly deps: { fs: FileSystem; emit: (event: CompressionEvent) => void },
   ) {}
 
   /** Compresses `raw` unless it already is queued; resolves `undefined` when cancelled or failed. */
-  schedule(id: string, raw: string): Promise<CompressResult | undefined> {
+  schedule(
+    id: string,
+    raw: string,
+    compression: { codec: CodecName; level: number },
+  ): Promise<CompressResult | undefined> {
     const existing = this.#jobs.get(raw);
     if (existing) return existing.promise;
     const controller = new AbortController();
@@ -33,7 +38,7 @@ export class CompressionQueue {
         try {
           const result = await compressFile(raw, {
             fs: this.deps.fs,
-            level: this.deps.level,
+            ...compression,
             signal: controller.signal,
           });
           this.deps.emit({

@@ -5,6 +5,9 @@ import { Limiter, KeyedMutex } from '../util/limiter.js';
 import { checkContainer, type CheckContext } from './check-container.js';
 import { cleanLogPath } from './clean.js';
 import { CompressionQueue } from './compression-queue.js';
+import { NodeBudget } from './node-budget.js';
+import { resolvePolicy, type RotationPolicy } from '../policy/container-policy.js';
+import type { ContainerStatus } from '../ports/runtime-service.js';
 import { normalizeOptions, type NormalizedOptions } from './options.js';
 import type { ContainerLogManagerOptions, ContainerReport, ManagerEvents, PassReport } from './types.js';
 
@@ -24,6 +27,9 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   readonly #inflight = new Set<Promise<unknown>>();
   /** Log path of every container a check has seen, so `clean` works after the runtime forgot it. */
   readonly #logPaths = new Map<string, string>();
+  readonly #budget: NodeBudget | null;
+  /** Containers whose policy problems were already reported: one warning each, not one per pass. */
+  readonly #policyWarned = new Set<string>();
   #timer: TimerHandle | undefined;
   #running = false;
 
@@ -33,9 +39,23 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     this.#containers = new Limiter(this.options.workers);
     this.#compressions = new CompressionQueue(new Limiter(this.options.workers), {
       fs: this.options.fs,
-      level: this.options.compressionLevel,
       emit: (event) => this.emit('compression', event),
     });
+    const { maxTotalSize } = this.options;
+    this.#budget =
+      maxTotalSize === null
+        ? null
+        : new NodeBudget(maxTotalSize, {
+            fs: this.options.fs,
+            mutex: this.#mutex,
+            compressions: this.#compressions,
+            emit: (e) => this.emit('budget', e),
+          });
+  }
+
+  /** Bytes of all managed logs as last measured, and the budget (`null` when none is set). */
+  get usage(): { usedBytes: number; limitBytes: number | null } {
+    return { usedBytes: this.#budget?.used ?? 0, limitBytes: this.#budget?.limit ?? null };
   }
 
   /** False when `maxSize` is negative: rotation is turned off. */
@@ -58,7 +78,13 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   checkContainer(id: string): Promise<ContainerReport> {
     if (!this.enabled) return Promise.resolve({ id, action: 'skipped' });
     const ctx = this.#context();
-    return this.#track(this.#containers.run(() => this.#mutex.run(id, () => checkContainer(ctx, id))));
+    return this.#track(
+      this.#containers.run(async () => {
+        const report = await this.#mutex.run(id, () => checkContainer(ctx, id));
+        await this.#enforceBudget();
+        return report;
+      }),
+    );
   }
 
   /**
@@ -134,13 +160,12 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       return report;
     }
     const ctx = this.#context();
-    const containers: ContainerReport[] = await Promise.all(
-      list.map((c): ContainerReport | Promise<ContainerReport> =>
-        c.state === 'running'
-          ? this.#containers.run(() => this.#mutex.run(c.id, () => checkContainer(ctx, c.id)))
-          : { id: c.id, action: 'skipped' as const },
-      ),
+    // Stopped containers are checked too: their rotated files are trimmed and compressed by policy.
+    const containers = await Promise.all(
+      list.map((c) => this.#containers.run(() => this.#mutex.run(c.id, () => checkContainer(ctx, c.id)))),
     );
+    this.#budget?.retain(new Set(list.map((c) => c.id)));
+    await this.#enforceBudget();
     await Promise.all(ctx.scheduled);
     const report = { startedAt, durationMs: performance.now() - started, containers };
     for (const c of containers)
@@ -153,12 +178,39 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     return report;
   }
 
+  async #enforceBudget(): Promise<void> {
+    try {
+      await this.#budget?.enforce();
+    } catch (err) {
+      this.options.logger.error({ err }, 'failed to enforce the node log budget');
+    }
+  }
+
+  #policyFor(status: ContainerStatus): RotationPolicy {
+    const node = this.options.policy;
+    if (!this.options.policyAnnotations) return node;
+    const { policy, problems } = resolvePolicy(node, status);
+    if (problems.length > 0 && !this.#policyWarned.has(status.id)) {
+      this.#policyWarned.add(status.id);
+      this.options.logger.warn(
+        { id: status.id, problems },
+        'invalid crilog.io policy annotations; node defaults apply for those keys',
+      );
+      this.emit('policy-error', { id: status.id, problems });
+    }
+    return policy;
+  }
+
   #context(): CheckContext {
     return {
       options: this.options,
       compressions: this.#compressions,
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
-      remember: (id, logPath) => this.#logPaths.set(id, logPath),
+      policyFor: (status) => this.#policyFor(status),
+      record: (id, logPath, bytes) => {
+        this.#logPaths.set(id, logPath);
+        if (bytes !== undefined) this.#budget?.record(id, logPath, bytes);
+      },
       scheduled: [],
     };
   }

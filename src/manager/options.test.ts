@@ -11,7 +11,10 @@ describe('normalizeOptions', () => {
       maxFiles: 5,
       workers: 2,
       monitorIntervalMs: 10_000,
-      compressionLevel: 6,
+    });
+    expect(normalizeOptions({ runtime })).toMatchObject({
+      policy: { maxAgeMs: null, compression: { codec: 'gzip', level: 6 }, delayCompress: true },
+      maxTotalSize: null,
     });
   });
 
@@ -24,7 +27,17 @@ describe('normalizeOptions', () => {
     [{ workers: 0 }, /invalid workers 0/],
     [{ monitorInterval: '0s' }, /invalid monitorInterval "0s"/],
     [{ monitorInterval: 'soon' }, /monitorInterval/],
-    [{ compressionLevel: 10 }, /invalid compressionLevel 10: must be a gzip level from 1 to 9/],
+    [{ compressionLevel: 10 }, /invalid compressionLevel 10: gzip levels run from 1 to 9/],
+    [
+      { compression: 'brotli' },
+      /invalid compression "brotli": use gzip, gzip:<1-9>, zstd, zstd:<1-19> or none/,
+    ],
+    [{ compression: 'gzip:0' }, /gzip levels run from 1 to 9/],
+    [{ maxAge: '-1h' }, /invalid maxAge "-1h": must be a positive duration/],
+    [{ maxAge: 'week' }, /maxAge/],
+    [{ maxTotalSize: '0' }, /invalid maxTotalSize "0": must be a positive size/],
+    [{ maxTotalSize: '5GB' }, /invalid maxTotalSize "5GB"/],
+    [{ delayCompress: 'yes' }, /invalid delayCompress "yes": must be true or false/],
     [{ maxsize: '1Mi' }, /unknown option "maxsize" for ContainerLogManager; known options: runtime, maxSize/],
     [{ runtime: {} }, /option "runtime" must implement RuntimeService/],
   ])('rejects %o', (extra, message) => {

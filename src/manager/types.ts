@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { Logger } from '../ports/logger.js';
-import type { RuntimeService } from '../ports/runtime-service.js';
+import type { ContainerState, RuntimeService } from '../ports/runtime-service.js';
 
 /** Options of `new ContainerLogManager(options)`; unknown keys are rejected. */
 export interface ContainerLogManagerOptions {
@@ -15,8 +15,18 @@ export interface ContainerLogManagerOptions {
   workers?: number;
   /** Period of the full pass, in ms or as a duration (`'10s'`). Default 10 s. */
   monitorInterval?: number | string;
-  /** gzip level 1-9 for rotated files. Default 6. */
+  /** Delete rotated files older than this (by last write): `'7d'` or ms. Default: keep by count only. */
+  maxAge?: string | number;
+  /** `'gzip'` (default), `'gzip:9'`, `'zstd'`, `'zstd:19'` (needs the optional `zstd-napi`), `'none'`, or `{ codec, level }`. */
+  compression?: string | { codec: 'gzip' | 'zstd' | 'none'; level?: number };
+  /** Level for the chosen codec (gzip 1-9, default 6; zstd 1-19, default 3). */
   compressionLevel?: number;
+  /** Keep the newest rotated file uncompressed until the next rotation, as the kubelet does. Default true. */
+  delayCompress?: boolean;
+  /** Byte budget for all managed logs together (`'5Gi'`): over it, the oldest rotated files of the biggest users go first; live logs are never deleted. Default: none. */
+  maxTotalSize?: string | number;
+  /** Let `crilog.io/max-size`, `max-files`, `max-age` and `compression` annotations (or labels) override the node policy. Default true. */
+  policyAnnotations?: boolean;
   /** Filesystem port; Node's `fs` by default. */
   fs?: FileSystem;
   /** Clock port; the system clock by default. */
@@ -29,6 +39,8 @@ export interface ContainerLogManagerOptions {
 export interface ContainerReport {
   id: string;
   logPath?: string;
+  /** Runtime state when checked. */
+  state?: ContainerState;
   /**
    * `rotated`: the live log was renamed and reopened. `reopened`: a missing live log was recreated.
    * `none`: below the limit. `skipped`: not running or gone. `failed`: see `error`.
@@ -86,10 +98,27 @@ export interface RuntimeErrorEvent {
   error: Error;
 }
 
+/** Emitted once per container whose `crilog.io/*` annotations were (partly) rejected. */
+export interface PolicyErrorEvent {
+  id: string;
+  problems: string[];
+}
+
+/** Emitted whenever the node budget was checked while over its limit. */
+export interface BudgetEvent {
+  limitBytes: number;
+  /** Bytes of all managed logs after enforcement. */
+  usedBytes: number;
+  /** Rotated files deleted to get under the budget. */
+  removed: string[];
+}
+
 /** Event map of `ContainerLogManager` (an `EventEmitter`). */
 export interface ManagerEvents {
   rotation: [RotationEvent];
   compression: [CompressionEvent];
   'runtime-error': [RuntimeErrorEvent];
   pass: [PassReport];
+  'policy-error': [PolicyErrorEvent];
+  budget: [BudgetEvent];
 }

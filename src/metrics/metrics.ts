@@ -33,7 +33,7 @@ export class CrilogMetrics {
   readonly liveRatio: Gauge<'container'>;
   readonly liveRatioMax: Gauge;
   readonly bytesOnDisk: Gauge;
-  readonly passes: Counter<'result'>;
+  readonly passes: Counter<'result' | 'kind'>;
   readonly passDuration: Histogram;
   readonly triggerChecks: Counter<'source'>;
   readonly watchedDirectories: Gauge;
@@ -124,8 +124,8 @@ export class CrilogMetrics {
     });
     this.passes = new Counter({
       name: 'crilog_passes_total',
-      help: 'Full passes by result (ok, error when containers could not be listed).',
-      labelNames: ['result'],
+      help: 'Periodic passes by kind (full: every container; quick: those whose directory changed) and result (error: containers could not be listed).',
+      labelNames: ['result', 'kind'],
       registers,
     });
     this.passDuration = new Histogram({
@@ -208,7 +208,7 @@ export class CrilogMetrics {
       // A log outside the roots is crilog's refusal, not the runtime failing.
       if (!hasErrorCode(e.error, 'ERR_UNSAFE_PATH')) this.runtimeErrors.inc({ method: e.method });
     };
-    const onPass = (report: PassReport) => this.observePass(report);
+    const onPass = (report: PassReport) => this.observePass(report, 'full');
     manager.on('rotation', onRotation);
     manager.on('compression', onCompression);
     manager.on('runtime-error', onRuntimeError);
@@ -222,8 +222,8 @@ export class CrilogMetrics {
   }
 
   /** Updates the pass, runtime and per-container series from one pass report. */
-  observePass(report: PassReport): void {
-    this.passes.inc({ result: report.error ? 'error' : 'ok' });
+  observePass(report: PassReport, kind: 'full' | 'quick'): void {
+    this.passes.inc({ result: report.error ? 'error' : 'ok', kind });
     this.passDuration.observe(report.durationMs / 1000);
     this.runtimeUp.set(report.error ? 0 : 1);
     if (report.error) return;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Assembler } from './assembler.js';
-import { OutputSink, RingSink } from './sink.js';
+import { RingSink } from './ring-sink.js';
+import { OutputSink } from './sink.js';
 
 const T = (s: number) => `2026-11-27T10:00:${String(s).padStart(2, '0')}Z`;
 

@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { getCodec, isCodecAvailable } from '../codecs/codec.js';
 import { CrilogError } from '../errors/crilog-error.js';
 import type { CodecName } from '../rotation/naming.js';
 
@@ -19,6 +21,8 @@ const decoders = new Map<CodecName, DecoderFactory>([
     () => zlib.createGunzip({ chunkSize: GUNZIP_CHUNK, highWaterMark: 4 * GUNZIP_CHUNK } as zlib.ZlibOptions),
   ],
 ]);
+// zstd comes from the optional `zstd-napi` binding, the same one rotation compresses with.
+if (isCodecAvailable('zstd')) decoders.set('zstd', () => getCodec('zstd').createDecompressor());
 
 /**
  * Registers (or replaces) the decoder the reader uses for `.gz` or `.zst` files. Node 20 has no zstd,
@@ -42,8 +46,24 @@ export function createDecoder(codec: CodecName, file: string): Transform {
   if (!factory) {
     throw new CrilogError(
       'ERR_READ',
-      `cannot read "${file}": no ${codec} decoder is registered; call registerDecoder('${codec}', factory) from crilog before reading`,
+      codec === 'zstd'
+        ? `cannot read "${file}": reading zstd needs the optional package "zstd-napi"; install it with \`npm install zstd-napi\` (or call registerDecoder('zstd', factory))`
+        : `cannot read "${file}": no ${codec} decoder is registered; call registerDecoder('${codec}', factory) from crilog before reading`,
     );
   }
   return factory();
+}
+
+/** Decompressed content of `file`; throws on damage, after yielding everything before it. */
+export async function* decode(file: string, codec: CodecName): AsyncGenerator<Buffer> {
+  const decoder = createDecoder(codec, file);
+  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  source.on('error', (err) => decoder.destroy(err));
+  source.pipe(decoder);
+  try {
+    for await (const chunk of decoder) yield chunk as Buffer;
+  } finally {
+    source.destroy();
+    decoder.destroy();
+  }
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmpdir.js';
-import { HistoryReader, rotatedEntry, takeSnapshot } from './history.js';
+import { HistoryReader, rotatedEntry } from './history.js';
+import { takeSnapshot } from './snapshot.js';
 
 async function collect(gen: AsyncGenerator<Buffer>): Promise<string> {
   const parts: Buffer[] = [];

@@ -1,9 +1,9 @@
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { hasErrorCode } from '../errors/crilog-error.js';
 import { errnoCode } from '../ports/file-system.js';
-import { listLogFiles, type RotatedFile } from '../rotation/log-files.js';
+import type { RotatedFile } from '../rotation/log-files.js';
 import { CODEC_SUFFIX, compareKeys, type CodecName, type RotationKey } from '../rotation/naming.js';
-import { createDecoder } from './decoders.js';
+import { decode } from './decoders.js';
 import { OpenLogFile } from './live-file.js';
 
 const READ_SIZE = 1024 * 1024;
@@ -161,20 +161,6 @@ async function* rawChunks(file: OpenLogFile, offset: number): AsyncGenerator<Buf
     if (bytesRead === 0) return;
     position += bytesRead;
     yield buf.subarray(0, bytesRead);
-  }
-}
-
-/** Decompressed content of `file`; throws on damage, after yielding everything before it. */
-export async function* decode(file: string, codec: CodecName): AsyncGenerator<Buffer> {
-  const decoder = createDecoder(codec, file);
-  const source = createReadStream(file, { highWaterMark: READ_SIZE });
-  source.on('error', (err) => decoder.destroy(err));
-  source.pipe(decoder);
-  try {
-    for await (const chunk of decoder) yield chunk as Buffer;
-  } finally {
-    source.destroy();
-    decoder.destroy();
   }
 }
 

@@ -2,18 +2,13 @@ import { promises as fsp } from 'node:fs';
 import { errnoCode } from '../ports/file-system.js';
 import { Assembler } from './assembler.js';
 import { follow } from './follow.js';
-import {
-  HistoryReader,
-  liveEntry,
-  newestKey,
-  rotatedEntry,
-  takeSnapshot,
-  type HistoryEntry,
-} from './history.js';
+import { HistoryReader, liveEntry, newestKey, rotatedEntry, type HistoryEntry } from './history.js';
 import { LineSplitter } from './line-splitter.js';
 import { normalizeReadOptions, type NormalizedReadOptions } from './options.js';
 import { findSinceStart } from './since.js';
-import { OutputSink, RingSink } from './sink.js';
+import { RingSink } from './ring-sink.js';
+import { takeSnapshot } from './snapshot.js';
+import { OutputSink } from './sink.js';
 import { findTailStart, type StartPoint } from './tail.js';
 import type { LogOutput, ReadLogsOptions, ReadSummary } from './types.js';
 

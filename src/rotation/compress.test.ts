@@ -30,24 +30,30 @@ describe('compressFile', () => {
     expect(await fsp.readdir(dir)).toEqual([path.basename(raw) + '.gz']);
   });
 
-  it.each(['write', 'rename'] as const)('on a failing %s keeps the raw file and removes the .tmp', async (step) => {
-    const dir = await tempDir();
-    const raw = path.join(dir, '0.log.20260101-120000');
-    await fsp.writeFile(raw, 'data\n'.repeat(1000));
-    const fs: FileSystem = {
-      ...nodeFileSystem,
-      async open(p, flags, mode) {
-        const handle = await nodeFileSystem.open(p, flags, mode);
-        if (step !== 'write' || !p.endsWith('.tmp')) return handle;
-        return Object.assign(Object.create(handle), { write: async () => Promise.reject(enospc()), close: () => handle.close() });
-      },
-      rename: step === 'rename' ? async () => Promise.reject(enospc()) : nodeFileSystem.rename,
-    };
-    const err = await compressFile(raw, { fs }).catch((e: Error) => e);
-    expect(err).toMatchObject({ code: 'ERR_COMPRESSION', message: expect.stringContaining('ENOSPC') });
-    expect(await fsp.readdir(dir)).toEqual([path.basename(raw)]);
-    expect(await fsp.readFile(raw, 'utf8')).toBe('data\n'.repeat(1000));
-  });
+  it.each(['write', 'rename'] as const)(
+    'on a failing %s keeps the raw file and removes the .tmp',
+    async (step) => {
+      const dir = await tempDir();
+      const raw = path.join(dir, '0.log.20260101-120000');
+      await fsp.writeFile(raw, 'data\n'.repeat(1000));
+      const fs: FileSystem = {
+        ...nodeFileSystem,
+        async open(p, flags, mode) {
+          const handle = await nodeFileSystem.open(p, flags, mode);
+          if (step !== 'write' || !p.endsWith('.tmp')) return handle;
+          return Object.assign(Object.create(handle), {
+            write: async () => Promise.reject(enospc()),
+            close: () => handle.close(),
+          });
+        },
+        rename: step === 'rename' ? async () => Promise.reject(enospc()) : nodeFileSystem.rename,
+      };
+      const err = await compressFile(raw, { fs }).catch((e: Error) => e);
+      expect(err).toMatchObject({ code: 'ERR_COMPRESSION', message: expect.stringContaining('ENOSPC') });
+      expect(await fsp.readdir(dir)).toEqual([path.basename(raw)]);
+      expect(await fsp.readFile(raw, 'utf8')).toBe('data\n'.repeat(1000));
+    },
+  );
 
   it('never reads through a symlink and never writes through a planted .tmp link', async () => {
     const dir = await tempDir();

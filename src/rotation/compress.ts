@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { constants } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import { CrilogError } from '../errors/crilog-error.js';
 import { errnoCode, nodeFileSystem, O_NOFOLLOW, type FileSystem } from '../ports/file-system.js';
 import { crashPoint } from './crash-point.js';
-import { compressedPath, TMP_SUFFIX } from './naming.js';
+import { getCodec } from '../codecs/codec.js';
+import { compressedPath, TMP_SUFFIX, type CodecName } from './naming.js';
 
 /** Outcome of one successful compression. */
 export interface CompressResult {
@@ -18,14 +18,16 @@ export interface CompressResult {
 /** Options of `compressFile`. */
 export interface CompressOptions {
   fs?: FileSystem;
-  /** gzip level 1-9. */
+  /** Codec, gzip by default. */
+  codec?: CodecName;
+  /** Codec level; the codec's default when unset. */
   level?: number;
   /** Aborting removes the `.tmp` and leaves the raw file untouched. */
   signal?: AbortSignal;
 }
 
 /**
- * Gzips a raw rotated file to `<raw>.gz` so that at every instant the data exists complete under one
+ * Compresses a raw rotated file to `<raw>.gz` (or `.zst`) so that at every instant the data exists complete under one
  * name: it is written to `<raw>.tmp`, fsynced, renamed, the directory fsynced, and only then is the raw
  * file removed. The result keeps the raw file's owner, mtime and (at most) its mode. Any failure removes
  * the `.tmp`, keeps the raw file and throws `ERR_COMPRESSION`; the next pass retries.
@@ -33,7 +35,8 @@ export interface CompressOptions {
 export async function compressFile(raw: string, options: CompressOptions = {}): Promise<CompressResult> {
   const fs = options.fs ?? nodeFileSystem;
   const tmp = raw + TMP_SUFFIX;
-  const target = compressedPath(raw, 'gzip');
+  const codec = getCodec(options.codec ?? 'gzip');
+  const target = compressedPath(raw, codec.name);
   let bytesIn = 0;
   let bytesOut = 0;
   let tmpCreated = false;
@@ -43,14 +46,18 @@ export async function compressFile(raw: string, options: CompressOptions = {}): 
       const st = await src.stat();
       if (!st.isFile()) throw new Error(`"${raw}" is not a regular file`);
       // O_EXCL: a planted file or link at the .tmp name makes this fail instead of being written through.
-      const dst = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, st.mode & 0o777);
+      const dst = await fs.open(
+        tmp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW,
+        st.mode & 0o777,
+      );
       tmpCreated = true;
       try {
         await keepOwner(fs, tmp, st.uid, st.gid);
         let sinkError: unknown;
         await pipeline(
           src.createReadStream({ autoClose: false, start: 0 }),
-          zlib.createGzip({ level: options.level ?? 6 }),
+          codec.createCompressor(options.level ?? codec.defaultLevel),
           async (chunks: AsyncIterable<Buffer>) => {
             try {
               for await (const chunk of chunks) {
@@ -89,13 +96,17 @@ export async function compressFile(raw: string, options: CompressOptions = {}): 
     await fs.unlink(raw);
   } catch (err) {
     // The .gz is complete and durable; a raw file that lingers is a leftover the next pass removes.
-    if (errnoCode(err) !== 'ENOENT') throw new CrilogError('ERR_COMPRESSION', `compressed "${raw}" but could not remove it`, { cause: err });
+    if (errnoCode(err) !== 'ENOENT')
+      throw new CrilogError('ERR_COMPRESSION', `compressed "${raw}" but could not remove it`, { cause: err });
   }
   return { source: raw, target, bytesIn, bytesOut };
 }
 
-async function writeAll(handle: { write(b: Buffer, o: number, l: number): Promise<{ bytesWritten: number }> }, buf: Buffer) {
-  for (let off = 0; off < buf.length; ) {
+async function writeAll(
+  handle: { write(b: Buffer, o: number, l: number): Promise<{ bytesWritten: number }> },
+  buf: Buffer,
+) {
+  for (let off = 0; off < buf.length;) {
     const { bytesWritten } = await handle.write(buf, off, buf.length - off);
     off += bytesWritten;
   }

@@ -5,7 +5,9 @@ export type CrashStep =
   | 'after-reopen'
   | 'after-compress-write'
   | 'after-compress-rename'
-  | 'after-rename-back';
+  | 'after-rename-back'
+  /** Between the `link()` and the `unlink()` of a rename-back: the live log has two names. */
+  | 'after-link-back';
 
 /**
  * Test-only hook: when `CRILOG_TEST_CRASH_AT` names `step`, the process SIGKILLs itself there, so the

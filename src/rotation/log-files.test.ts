@@ -8,14 +8,30 @@ describe('listLogFiles', () => {
   it('sorts rotations oldest first and separates leftovers, links and foreign files', async () => {
     const dir = await tempDir();
     const log = path.join(dir, '0.log');
-    const files = ['0.log', '0.log.20260101-120000.gz', '0.log.20260101-120000-1', '0.log.20260101-110000', '0.log.20260101-110000.gz', '0.log.20260101-120001.tmp', '0.log.bak', '0.log-other'];
+    const files = [
+      '0.log',
+      '0.log.20260101-120000.gz',
+      '0.log.20260101-120000-1',
+      '0.log.20260101-110000',
+      '0.log.20260101-110000.gz',
+      '0.log.20260101-120001.tmp',
+      '0.log.bak',
+      '0.log-other',
+    ];
     for (const f of files) await fsp.writeFile(path.join(dir, f), f);
     await fsp.symlink('/etc/passwd', path.join(dir, '0.log.20260101-100000'));
     await fsp.mkdir(path.join(dir, '0.log.20260101-090000.gz'));
 
     const set = await listLogFiles(log);
-    expect(set.rotated.map((r) => path.basename(r.path))).toEqual(['0.log.20260101-110000.gz', '0.log.20260101-120000.gz', '0.log.20260101-120000-1']);
-    expect(set.leftovers.map((p) => path.basename(p)).sort()).toEqual(['0.log.20260101-110000', '0.log.20260101-120001.tmp']);
+    expect(set.rotated.map((r) => path.basename(r.path))).toEqual([
+      '0.log.20260101-110000.gz',
+      '0.log.20260101-120000.gz',
+      '0.log.20260101-120000-1',
+    ]);
+    expect(set.leftovers.map((p) => path.basename(p)).sort()).toEqual([
+      '0.log.20260101-110000',
+      '0.log.20260101-120001.tmp',
+    ]);
     expect(set.ignored.map((i) => [path.basename(i.path), i.reason]).sort()).toEqual([
       ['0.log.20260101-090000.gz', 'not a regular file'],
       ['0.log.20260101-100000', 'symlink'],

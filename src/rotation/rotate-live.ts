@@ -35,7 +35,12 @@ export interface RotateLiveDeps {
  * @param keys every rotation-like name in the directory, so the new name sorts after all of them.
  * @returns the rotated path.
  */
-export async function rotateLive(deps: RotateLiveDeps, id: string, logPath: string, keys: readonly RotationKey[]): Promise<string> {
+export async function rotateLive(
+  deps: RotateLiveDeps,
+  id: string,
+  logPath: string,
+  keys: readonly RotationKey[],
+): Promise<string> {
   const { fs } = deps;
   const target = rotatedPath(logPath, nextKey(deps.clock.now(), keys));
   try {
@@ -49,9 +54,13 @@ export async function rotateLive(deps: RotateLiveDeps, id: string, logPath: stri
   } catch (cause) {
     await renameBack(deps, id, target, logPath);
     crashPoint('after-rename-back');
-    throw new RotationError('reopen', `failed to reopen the log of container "${id}" after renaming it to "${target}"`, {
-      cause,
-    });
+    throw new RotationError(
+      'reopen',
+      `failed to reopen the log of container "${id}" after renaming it to "${target}"`,
+      {
+        cause,
+      },
+    );
   }
   crashPoint('after-reopen');
   // Durability of the rename is not needed for safety (a lost rename only undoes the rotation), so the
@@ -66,12 +75,19 @@ async function renameBack(deps: RotateLiveDeps, id: string, rotated: string, log
     await deps.fs.link(rotated, logPath);
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') {
-      deps.logger.warn({ id, path: logPath, rotated }, 'reopen failed but a new live log exists; keeping the rotated file as history');
+      deps.logger.warn(
+        { id, path: logPath, rotated },
+        'reopen failed but a new live log exists; keeping the rotated file as history',
+      );
     } else {
-      deps.logger.error({ id, path: logPath, rotated, err }, 'reopen failed and the rotated log could not be moved back');
+      deps.logger.error(
+        { id, path: logPath, rotated, err },
+        'reopen failed and the rotated log could not be moved back',
+      );
     }
     return;
   }
+  crashPoint('after-link-back');
   try {
     await deps.fs.unlink(rotated);
   } catch (err) {

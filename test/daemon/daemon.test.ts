@@ -81,7 +81,7 @@ describe('Daemon HTTP endpoints', () => {
     expect(sample(m, 'crilog_runtime_up')).toBe(1);
     expect(sample(m, 'crilog_live_log_size_ratio_max')).toBeCloseTo(3000 / 1024);
     expect(sample(m, 'crilog_rotated_size_ratio_count')).toBe(1);
-    expect(sample(m, 'crilog_passes_total{result="ok"}')).toBe(1);
+    expect(sample(m, 'crilog_passes_total{result="ok",kind="full"}')).toBe(1);
     expect(sample(m, 'crilog_watched_directories')).toBe(1);
     expect(sample(m, 'crilog_log_bytes_on_disk')).toBeGreaterThan(0);
     expect(sample(m, 'crilog_runtime_errors_total{method="listContainers"}')).toBe(0);

@@ -100,6 +100,12 @@ describe('crilog logs', () => {
     expect(r.err).toMatch(message);
   });
 
+  it('connects to the CRI runtime by default and rejects an unusable endpoint with exit 2', async () => {
+    const r = await crilog(['logs', 'abc', '--runtime-endpoint', 'relative.sock']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/"relative.sock" is not usable/);
+  });
+
   it('needs exactly one of a container id and --path', async () => {
     const none = await crilog(['logs']);
     expect(none.code).toBe(2);

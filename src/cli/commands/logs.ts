@@ -9,7 +9,6 @@ import { readContainerLogs } from '../../reader/container-logs.js';
 import { normalizeReadOptions, type OptionNamer } from '../../reader/options.js';
 import { readLogs } from '../../reader/read-logs.js';
 import type { ReadLogsOptions, StreamSelector } from '../../reader/types.js';
-import { CriRuntimeService } from '../../runtime/cri/cri-runtime-service.js';
 
 /** A runtime for one `crilog logs` run, closed afterwards if it can be. */
 export type LogsRuntime = RuntimeService & { close?(): unknown };
@@ -184,8 +183,14 @@ function parseLimitBytes(value: string): number {
 }
 
 function defaultRuntime(env: NodeJS.ProcessEnv | undefined) {
-  return (endpoint: string | undefined): LogsRuntime =>
-    new CriRuntimeService({ ...(endpoint !== undefined ? { endpoint } : {}), ...(env ? { env } : {}) });
+  return async (endpoint: string | undefined): Promise<LogsRuntime> => {
+    // Loaded on demand: `--path` needs no gRPC stack, and loading it is most of the start-up time.
+    const { CriRuntimeService } = await import('../../runtime/cri/cri-runtime-service.js');
+    return new CriRuntimeService({
+      ...(endpoint !== undefined ? { endpoint } : {}),
+      ...(env ? { env } : {}),
+    });
+  };
 }
 
 function hasEpipe(err: unknown): boolean {

@@ -3,6 +3,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerReport } from '../../manager/types.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
+import type { ChangeSnapshot, ChangeTracker } from '../pass-scheduler.js';
 import { RateEstimator } from './rate-estimator.js';
 
 /** A running container's live log, as the last pass reported it. */
@@ -52,6 +53,9 @@ interface Entry {
   backoffMs: number;
   rate: RateEstimator;
   closed: boolean;
+  /** Events seen in the directory, and how many of them a pass has covered. */
+  changes: number;
+  checked: number;
 }
 
 interface DirWatch {
@@ -70,7 +74,7 @@ const defaultSize = async (file: string) => (await lstat(file)).size;
  * costs nothing between passes. Where a directory cannot be watched (inotify limits, filesystems
  * without change events) the log is instead stat'ed on a schedule derived from its observed write rate.
  */
-export class LogTrigger {
+export class LogTrigger implements ChangeTracker {
   readonly #opts: Required<Omit<LogTriggerOptions, 'onSize' | 'onCheck'>> &
     Pick<LogTriggerOptions, 'onSize' | 'onCheck'>;
   readonly #dirs = new Map<string, DirWatch>();
@@ -136,6 +140,9 @@ export class LogTrigger {
       backoffMs: this.#opts.failureBackoffMs,
       rate: new RateEstimator(),
       closed: false,
+      // Writes between the pass that found the log and the start of the watch went unseen: one more check.
+      changes: 1,
+      checked: 0,
     };
     this.#byId.set(target.id, entry);
     let dw = this.#dirs.get(dir);
@@ -193,9 +200,31 @@ export class LogTrigger {
     }
   }
 
+  /** @inheritdoc */
+  snapshot(): ChangeSnapshot {
+    const snap = new Map<object, number>();
+    for (const entry of this.#byId.values()) snap.set(entry, entry.changes);
+    return snap;
+  }
+
+  /** @inheritdoc */
+  markChecked(snapshot: ChangeSnapshot): void {
+    for (const [entry, changes] of snapshot)
+      (entry as Entry).checked = Math.max((entry as Entry).checked, changes);
+  }
+
+  /** @inheritdoc */
+  needsCheck(id: string): boolean {
+    const entry = this.#byId.get(id);
+    if (!entry || entry.mode !== 'watch' || !this.#dirs.get(entry.dir)?.watcher) return true;
+    return entry.changes !== entry.checked;
+  }
+
   #onEvent(dir: string, filename: string | null): void {
     const dw = this.#dirs.get(dir);
     if (!dw) return;
+    // Anything in the directory (a deleted rotation, a leftover .tmp) is a reason for the next pass to look.
+    for (const entry of dw.entries.values()) entry.changes++;
     if (filename === null) {
       for (const entry of dw.entries.values()) this.#poke(entry);
       return;

@@ -1,0 +1,123 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeRuntime } from '../../test/helpers/fake-runtime.js';
+import { tempDir } from '../../test/helpers/tmpdir.js';
+import { RuntimeUnavailableError } from '../errors/crilog-error.js';
+import { ContainerLogManager } from '../manager/container-log-manager.js';
+import type { PassReport } from '../manager/types.js';
+import { silentLogger } from '../ports/logger.js';
+import { PassScheduler, type ChangeSnapshot, type ChangeTracker } from './pass-scheduler.js';
+
+/** A tracker where the test says which containers changed. */
+class Tracker implements ChangeTracker {
+  readonly changed = new Set<string>();
+  snapshot(): ChangeSnapshot {
+    return new Map([[this, this.changed.size]]);
+  }
+  markChecked(): void {
+    this.changed.clear();
+  }
+  needsCheck(id: string): boolean {
+    return this.changed.has(id);
+  }
+}
+
+const schedulers: PassScheduler[] = [];
+afterEach(async () => {
+  await Promise.all(schedulers.splice(0).map((s) => s.stop()));
+});
+
+async function setup(fullPassEvery: number) {
+  const dir = await tempDir('crilog-sched-');
+  const runtime = new FakeRuntime();
+  for (const id of ['a', 'b', 'c']) {
+    const logPath = path.join(dir, id, '0.log');
+    await fsp.mkdir(path.dirname(logPath));
+    await fsp.writeFile(logPath, 'x');
+    runtime.add(id, logPath);
+  }
+  runtime.add('stopped', path.join(dir, 'stopped.log'), 'exited');
+  const manager = new ContainerLogManager({ runtime, maxSize: '1Mi' });
+  const tracker = new Tracker();
+  const events: { kind: 'full' | 'quick'; report: PassReport }[] = [];
+  const waiters: (() => void)[] = [];
+  const record = (kind: 'full' | 'quick', report: PassReport) => {
+    events.push({ kind, report });
+    waiters.splice(0).forEach((w) => w());
+  };
+  manager.on('pass', (r) => record('full', r));
+  const listErrors: Error[] = [];
+  const scheduler = new PassScheduler({
+    manager,
+    runtime,
+    tracker,
+    intervalMs: 1,
+    fullPassEvery,
+    logger: silentLogger,
+    onQuickPass: (r) => record('quick', r),
+    onListError: (e) => listErrors.push(e),
+  });
+  schedulers.push(scheduler);
+  /** Resolves once `n` passes were reported in total. */
+  const passes = async (n: number) => {
+    while (events.length < n) await new Promise<void>((r) => waiters.push(r));
+    return events.slice(0, n);
+  };
+  return { runtime, tracker, scheduler, passes, events, listErrors };
+}
+
+describe('PassScheduler', () => {
+  it('checks every container in a full pass, then only the changed ones, with a full pass every N intervals', async () => {
+    const { runtime, tracker, scheduler, passes } = await setup(3);
+    scheduler.start();
+    await passes(1);
+    const statusAfterFull = runtime.count('containerStatus');
+    expect(statusAfterFull).toBe(3);
+    tracker.changed.add('b');
+    const [, quick1, quick2, full2] = await passes(4);
+    expect([quick1!.kind, quick2!.kind, full2!.kind]).toEqual(['quick', 'quick', 'full']);
+    // Quick pass 1 checked only "b"; quick pass 2 none; the full pass all three.
+    expect(runtime.count('containerStatus') - statusAfterFull).toBe(1 + 0 + 3);
+    // A quick pass still reports every container, reusing what it knows of the unchanged ones.
+    expect(quick2!.report.containers.map((c) => [c.id, c.action])).toEqual([
+      ['a', 'none'],
+      ['b', 'none'],
+      ['c', 'none'],
+      ['stopped', 'skipped'],
+    ]);
+    expect(runtime.count('listContainers')).toBeGreaterThanOrEqual(4);
+  });
+
+  it('checks a container no pass has reported yet, and falls back to a full pass after a failed list', async () => {
+    const { runtime, scheduler, passes, listErrors, events } = await setup(100);
+    scheduler.start();
+    await passes(1);
+    runtime.add('new', path.join(path.dirname(runtime.containers.get('a')!.logPath), '..', 'new.log'));
+    runtime.fail('listContainers', new RuntimeUnavailableError('down'));
+    await passes(2);
+    expect(events[1]).toMatchObject({ kind: 'quick', report: { error: expect.any(Error) } });
+    expect(listErrors).toHaveLength(1);
+    runtime.clearFailures();
+    const [, , recovered] = await passes(3);
+    expect(recovered!.kind).toBe('full');
+    expect(runtime.count('containerStatus', 'new')).toBe(1);
+  });
+
+  it('does nothing when rotation is off', async () => {
+    const runtime = new FakeRuntime();
+    const manager = new ContainerLogManager({ runtime, maxSize: -1 });
+    const scheduler = new PassScheduler({
+      manager,
+      runtime,
+      intervalMs: 1,
+      logger: silentLogger,
+      onQuickPass: () => {},
+      onListError: () => {},
+    });
+    schedulers.push(scheduler);
+    scheduler.start();
+    await scheduler.stop();
+    expect(runtime.calls).toEqual([]);
+  });
+});
