@@ -24,7 +24,8 @@ import { serveFakeCri } from './fake-cri.mjs';
 const quick = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_IDLE_CONTAINERS ?? (quick ? 200 : 1000));
 const WARMUP_S = quick ? 12 : 25;
-const WINDOW_S = quick ? 30 : 120;
+// A whole cycle of 30 intervals: the window holds exactly one full pass and four verify passes.
+const WINDOW_S = quick ? 30 : 300;
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const log = (msg) => process.stderr.write(`[idle] ${msg}\n`);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;

@@ -45,9 +45,28 @@ export function addConfigOptions(cmd: Command): Command {
     .option('--workers <n>', `containers rotated and files compressed at once (default: ${d.workers})`)
     .option(
       '--monitor-interval <duration>',
-      `period of the full safety-net pass (default: ${d.monitorInterval})`,
+      `how often containers are listed and changed logs checked; fast writers are rotated as they reach the limit without waiting for it (default: ${d.monitorInterval})`,
     )
-    .option('--compression-level <1-9>', `gzip level of rotated files (default: ${d.compression.level})`)
+    .option(
+      '--max-age <duration>',
+      'delete rotated files older than this, e.g. 7d (default: keep by count only)',
+    )
+    .option(
+      '--max-total-size <quantity>',
+      'byte budget for all managed logs of the node, e.g. 5Gi: the oldest rotated files of the biggest users go first (default: none)',
+    )
+    .option(
+      '--compression <codec>',
+      `gzip, gzip:<1-9>, zstd, zstd:<1-19> or none (default: ${d.compression})`,
+    )
+    .option('--compression-level <n>', 'level of the codec (gzip 1-9, zstd 1-19)')
+    .option('--delay-compress', 'keep the newest rotated file uncompressed until the next rotation (default)')
+    .option('--no-delay-compress', 'compress every rotated file at once')
+    .option(
+      '--policy-annotations',
+      'let crilog.io/* pod annotations override these limits per container (default)',
+    )
+    .option('--no-policy-annotations', 'ignore crilog.io/* annotations')
     .option(
       '--metrics-address <host:port>',
       `where /metrics, /healthz, /readyz and /status listen (default: ${d.metricsAddress})`,
@@ -71,7 +90,12 @@ export function configFromOptions(opts: ConfigOptionValues, cwd: string): Promis
     'maxFiles',
     'workers',
     'monitorInterval',
+    'maxAge',
+    'maxTotalSize',
+    'compression',
     'compressionLevel',
+    'delayCompress',
+    'policyAnnotations',
     'metricsAddress',
     'logLevel',
   ] as const) {

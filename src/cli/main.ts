@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it must run before anything touches the file system.
+import './threadpool.js';
 import { runCli } from './program.js';
 
 const code = await runCli(process.argv.slice(2));

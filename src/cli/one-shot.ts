@@ -1,9 +1,7 @@
 import type { DaemonConfig } from '../config/daemon-config.js';
-import { createLogger } from '../daemon/logger.js';
-import { acquireLock } from '../daemon/lock-file.js';
-import { RootGuardRuntime } from '../daemon/root-guard.js';
+import { managerOptions } from '../daemon/manager-options.js';
 import type { RuntimeHandle } from '../daemon/runtime-factory.js';
-import { ContainerLogManager } from '../manager/container-log-manager.js';
+import type { ContainerLogManager } from '../manager/container-log-manager.js';
 import type { Logger } from '../ports/logger.js';
 import type { CliContext } from './context.js';
 
@@ -28,6 +26,14 @@ export async function withRuntime<T>(
   lock: string | undefined,
   body: (s: OneShot) => Promise<T>,
 ): Promise<T> {
+  // Loaded on use, so that `--help` and commands that need none of it start fast.
+  const [{ createLogger }, { acquireLock }, { RootGuardRuntime }, { ContainerLogManager }] =
+    await Promise.all([
+      import('../daemon/logger.js'),
+      import('../daemon/lock-file.js'),
+      import('../daemon/root-guard.js'),
+      import('../manager/container-log-manager.js'),
+    ]);
   const logger = createLogger(explicitLogLevel ? config.logLevel : 'warn', ctx.commandLog);
   const held = lock ? await acquireLock(config.lockFile, lock) : undefined;
   try {
@@ -41,11 +47,7 @@ export async function withRuntime<T>(
           runtime: new RootGuardRuntime(handle.runtime, config.logRoots, (err) =>
             logger.warn({ id: err.containerId, path: err.logPath }, err.message),
           ),
-          maxSize: config.maxSize,
-          maxFiles: config.maxFiles,
-          workers: config.workers,
-          monitorInterval: config.monitorIntervalMs,
-          compressionLevel: config.compression.level,
+          ...managerOptions(config),
           logger,
         });
       return await body({ config, logger, handle, manager });

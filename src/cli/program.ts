@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCleanCommand } from './commands/clean.js';
 import { registerDaemonCommand } from './commands/daemon.js';
+import { registerLogsCommand } from './commands/logs.js';
 import { registerRotateCommand } from './commands/rotate.js';
 import { registerStatusCommand } from './commands/status.js';
 import { processContext, type CliContext } from './context.js';
@@ -40,22 +41,9 @@ export function buildProgram(ctx: CliContext, extra: readonly CommandRegistrar[]
   registerRotateCommand(program, ctx);
   registerStatusCommand(program, ctx);
   registerCleanCommand(program, ctx);
+  registerLogsCommand(program, ctx);
   for (const register of extra) register(program, ctx);
   return program;
-}
-
-/** Commands contributed by other modules, loaded if present (`logs` comes from the reader). */
-async function optionalRegistrars(): Promise<CommandRegistrar[]> {
-  const found: CommandRegistrar[] = [];
-  // A variable specifier: the module may not be built yet, and a missing one must not break the CLI.
-  const logsModule: string = './commands/logs.js';
-  try {
-    const mod = (await import(logsModule)) as { registerLogsCommand?: CommandRegistrar };
-    if (mod.registerLogsCommand) found.push(mod.registerLogsCommand);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  }
-  return found;
 }
 
 /**
@@ -65,7 +53,7 @@ async function optionalRegistrars(): Promise<CommandRegistrar[]> {
 export async function runCli(argv: readonly string[], overrides: Partial<CliContext> = {}): Promise<number> {
   const ctx: CliContext = { ...processContext(), ...overrides, exitCode: 0 };
   try {
-    const program = buildProgram(ctx, await optionalRegistrars());
+    const program = buildProgram(ctx);
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (err) {

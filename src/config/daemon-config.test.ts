@@ -67,7 +67,14 @@ describe('resolveDaemonConfig', () => {
 
   it('reads compression and metricsAddress from file and flags', () => {
     expect(resolve({}, { compression: { codec: 'gzip', level: 9 } }).compression.level).toBe(9);
-    expect(resolve({ compressionLevel: '1' }, { compression: { level: 9 } }).compression.level).toBe(1);
+    expect(
+      resolve({ compressionLevel: '1' }, { compression: { codec: 'gzip', level: 9 } }).compression.level,
+    ).toBe(1);
+    expect(resolve({}, { compression: 'none' }).compression).toEqual({ codec: 'none', level: 0 });
+    expect(resolve({ compression: 'gzip:2' }, { compression: 'none' }).compression).toEqual({
+      codec: 'gzip',
+      level: 2,
+    });
     expect(
       resolve({ metricsAddress: '0.0.0.0:0' }, { metricsAddress: '[::1]:9000' }).metricsAddress,
     ).toMatchObject({ host: '0.0.0.0', port: 0 });
@@ -112,6 +119,39 @@ describe('resolveDaemonConfig', () => {
     ).toHaveLength(1);
   });
 
+  it('reads retention, budget and policy switches', () => {
+    expect(resolve({}, {})).toMatchObject({
+      maxAgeMs: null,
+      maxTotalSize: null,
+      delayCompress: true,
+      policyAnnotations: true,
+    });
+    const file = { maxAge: '168h', maxTotalSize: '100Mi', delayCompress: false, policyAnnotations: false };
+    expect(resolve({}, file)).toMatchObject({
+      maxAgeMs: 168 * 3600_000,
+      maxTotalSize: 100 * 1024 * 1024,
+      delayCompress: false,
+      policyAnnotations: false,
+    });
+    expect(
+      resolve({ maxAge: '1d', maxTotalSize: '1Gi', delayCompress: true, policyAnnotations: true }, file),
+    ).toMatchObject({
+      maxAgeMs: 86_400_000,
+      maxTotalSize: 1024 ** 3,
+      delayCompress: true,
+      policyAnnotations: true,
+    });
+  });
+
+  it('accepts the sample config shipped in deploy/', async () => {
+    const { parse } = await import('yaml');
+    const text = await fsp.readFile(new URL('../../deploy/config.example.yaml', import.meta.url), 'utf8');
+    expect(resolve({}, parse(text))).toMatchObject({
+      logRoots: ['/var/log/pods'],
+      compression: { codec: 'gzip', level: 6 },
+    });
+  });
+
   it('keeps the kubelet meaning of a negative maxSize: rotation off', () => {
     expect(resolve({ maxSize: '-1' }).maxSize).toBe(-1);
   });
@@ -143,15 +183,34 @@ describe('resolveDaemonConfig', () => {
     ],
     [
       {},
-      { compression: { level: 10 } },
-      /compression.level: 10 is invalid: must be a gzip level from 1 to 9/,
+      { compression: { codec: 'gzip', level: 10 } },
+      /compression: "gzip:10" is invalid: gzip levels run from 1 to 9/,
     ],
-    [{}, { compression: { codec: 'zstd' } }, /compression.codec: "zstd" is invalid: must be "gzip"/],
+    [
+      {},
+      { compression: 'brotli' },
+      /compression: "brotli" is invalid: use gzip, gzip:<1-9>, zstd, zstd:<1-19> or none/,
+    ],
+    [
+      {},
+      { compression: { codec: 'brotli' } },
+      /compression: \{"codec":"brotli"\} is invalid: must be gzip, gzip:<1-9>/,
+    ],
+    [{}, { compressionLevel: 3 }, /unknown key "compressionLevel" \(did you mean "compression.level"\?\)/],
+    [{}, { maxAge: '0s' }, /maxAge: "0s" is invalid: must be a positive duration/],
+    [{}, { maxAge: 7 }, /maxAge: 7 is invalid: must be a duration such as 7d/],
+    [{}, { maxTotalSize: '-1' }, /maxTotalSize: "-1" is invalid: must be a positive size such as 5Gi/],
+    [{}, { delayCompress: 'yes' }, /delayCompress: "yes" is invalid: must be true or false/],
+    [{}, { policyAnnotations: 1 }, /policyAnnotations: 1 is invalid: must be true or false/],
+    [{ compression: 'zip' }, {}, /--compression "zip" is invalid: use gzip/],
+    [{ maxAge: 'forever' }, {}, /--max-age "forever" is invalid/],
+    [{ maxTotalSize: '5GB' }, {}, /--max-total-size "5GB" is invalid/],
     [{ maxFiles: 'x' }, {}, /--max-files "x" is invalid: must be an integer greater than 1/],
     [{ workers: '1000' }, {}, /--workers 1000 is invalid: must be an integer from 1 to 256/],
     [{ maxSize: 'lots' }, {}, /--max-size "lots" is invalid/],
     [{ monitorInterval: '-5s' }, {}, /--monitor-interval "-5s" is invalid/],
-    [{ compressionLevel: '0' }, {}, /--compression-level 0 is invalid: must be a gzip level from 1 to 9/],
+    [{ compressionLevel: '0' }, {}, /--compression-level 0 is invalid: gzip levels run from 1 to 9/],
+    [{ compressionLevel: 'high' }, {}, /--compression-level "high" is invalid: must be an integer level/],
     [{ logLevel: 'loud' }, {}, /--log-level "loud" is invalid/],
     [{ runtime: 'podman' }, {}, /--runtime "podman" is invalid/],
     [{ metricsAddress: ':9753' }, {}, /--metrics-address ":9753" is invalid/],
@@ -171,7 +230,7 @@ describe('resolveDaemonConfig', () => {
     );
     expect(problem({}, { logRoot: ['/a'] })).toMatch(/unknown key "logRoot" \(did you mean "logRoots"\?\)/);
     expect(problem({}, { 'max-size': '1Mi' })).toMatch(/did you mean "maxSize"/);
-    expect(problem({}, { compression: { lvl: 3 } })).toMatch(
+    expect(problem({}, { compression: { codec: 'gzip', lvl: 3 } })).toMatch(
       /unknown key "compression.lvl" \(did you mean "level"\?\); known keys: codec, level/,
     );
     expect(problem({}, { bogus: true })).not.toMatch(/did you mean/);

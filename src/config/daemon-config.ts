@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
 import * as z from 'zod';
 import { InvalidOptionError } from '../errors/crilog-error.js';
 import { parseRuntimeEndpoint } from '../runtime/cri/endpoint.js';
 import { validateProcessSpec, type ProcessSpec } from '../runtime/local/process-spec.js';
+import { parseCompression, type CompressionPolicy } from '../policy/container-policy.js';
 import { parseDuration } from './duration.js';
 import { parseQuantity } from './quantity.js';
 
@@ -40,7 +40,15 @@ export interface DaemonConfig {
   monitorIntervalMs: number;
   metricsAddress: ListenAddress;
   logLevel: LogLevel;
-  compression: { codec: 'gzip'; level: number };
+  /** Rotated files older than this are deleted; `null`: kept by count only. */
+  maxAgeMs: number | null;
+  /** Byte budget for all managed logs of the node; `null`: none. */
+  maxTotalSize: number | null;
+  compression: CompressionPolicy;
+  /** Keep the newest rotated file raw until the next rotation. */
+  delayCompress: boolean;
+  /** Let `crilog.io/*` annotations override the node policy per container. */
+  policyAnnotations: boolean;
   /** Processes the local runtime runs; always empty for `cri`. */
   containers: ProcessSpec[];
   /** The `--config` file, if any. */
@@ -58,10 +66,12 @@ export const DAEMON_DEFAULTS = {
   monitorInterval: '10s',
   metricsAddress: '127.0.0.1:9753',
   logLevel: 'info',
-  compression: { codec: 'gzip', level: 6 },
+  compression: 'gzip:6',
+  delayCompress: true,
+  policyAnnotations: true,
 } as const;
 
-/** Each config key and the flag that sets it. `containers` and `compression.codec` are file-only. */
+/** Each config key and the flag that sets it. `containers` is file-only. */
 export const FLAG_OF: Readonly<Record<string, string>> = {
   runtime: '--runtime',
   runtimeEndpoint: '--runtime-endpoint',
@@ -73,7 +83,14 @@ export const FLAG_OF: Readonly<Record<string, string>> = {
   monitorInterval: '--monitor-interval',
   metricsAddress: '--metrics-address',
   logLevel: '--log-level',
+  maxAge: '--max-age',
+  maxTotalSize: '--max-total-size',
+  compression: '--compression',
+  'compression.codec': '--compression',
   'compression.level': '--compression-level',
+  compressionLevel: '--compression-level',
+  delayCompress: '--[no-]delay-compress',
+  policyAnnotations: '--[no-]policy-annotations',
 };
 
 /** Raw flag values as commander hands them over (strings; `logRoot` repeated). */
@@ -88,7 +105,12 @@ export interface DaemonFlags {
   monitorInterval?: string;
   metricsAddress?: string;
   logLevel?: string;
+  maxAge?: string;
+  maxTotalSize?: string;
+  compression?: string;
   compressionLevel?: string;
+  delayCompress?: boolean;
+  policyAnnotations?: boolean;
 }
 
 /** Turns a thrown parser error into a zod issue on the current key. */
@@ -150,17 +172,52 @@ const schema = z.strictObject({
     .transform((v, ctx) => semantic(ctx, () => parseListenAddress(v)))
     .optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
-  compression: z
-    .strictObject(
-      {
-        codec: z
-          .literal('gzip', { error: 'must be "gzip" (the only codec this Node.js supports)' })
-          .optional(),
-        level: int(1, 9, 'must be a gzip level from 1 to 9').optional(),
-      },
-      { error: 'must be a mapping such as { codec: gzip, level: 6 }' },
+  maxAge: z
+    .string({ error: 'must be a duration such as 7d or 168h' })
+    .transform((v, ctx) =>
+      semantic(ctx, () => {
+        const ms = parseDuration(v, 'maxAge');
+        if (!(ms > 0)) throw new Error('must be a positive duration such as 7d');
+        return ms;
+      }),
     )
     .optional(),
+  maxTotalSize: z
+    .union([z.string(), z.number()], { error: 'must be a quantity such as 5Gi or a number of bytes' })
+    .transform((v, ctx) =>
+      semantic(ctx, () => {
+        const bytes = typeof v === 'number' ? v : parseQuantity(v);
+        if (!Number.isSafeInteger(bytes) || bytes <= 0)
+          throw new Error('must be a positive size such as 5Gi; leave it out for no budget');
+        return bytes;
+      }),
+    )
+    .optional(),
+  compression: z
+    .union(
+      [
+        z.string(),
+        z.strictObject({
+          codec: z.enum(['gzip', 'zstd', 'none'], { error: 'must be gzip, zstd or none' }),
+          level: z
+            .number({ error: 'must be an integer level of the codec' })
+            .int({ error: 'must be an integer level of the codec' })
+            .optional(),
+        }),
+      ],
+      {
+        error:
+          'must be gzip, gzip:<1-9>, zstd, zstd:<1-19>, none, or a mapping such as { codec: gzip, level: 6 }',
+      },
+    )
+    .transform((v) => (typeof v === 'string' ? v : v.level === undefined ? v.codec : `${v.codec}:${v.level}`))
+    .optional(),
+  compressionLevel: z
+    .number({ error: 'must be an integer level of the codec' })
+    .int({ error: 'must be an integer level of the codec' })
+    .optional(),
+  delayCompress: z.boolean({ error: 'must be true or false' }).optional(),
+  policyAnnotations: z.boolean({ error: 'must be true or false' }).optional(),
   containers: z
     .array(z.unknown(), { error: 'must be a list of processes, each with at least name and command' })
     .transform((list, ctx) =>
@@ -177,6 +234,9 @@ const schema = z.strictObject({
 });
 
 type Parsed = z.output<typeof schema>;
+
+/** Keys a config file may hold (`compressionLevel` is the flag's; the file says `compression.level`). */
+const FILE_KEYS = Object.keys(schema.shape).filter((k) => k !== 'compressionLevel');
 
 /**
  * `host:port` or `[v6]:port`. The host must be explicit: binding every interface by accident would
@@ -211,8 +271,10 @@ export async function readConfigFile(file: string): Promise<unknown> {
     });
   }
   let doc: unknown;
+  // Loaded here: the YAML parser is a large part of the CLI's start-up time, and most runs have no file.
+  const { parse } = await import('yaml');
   try {
-    doc = YAML.parse(text, { prettyErrors: true });
+    doc = parse(text, { prettyErrors: true });
   } catch (cause) {
     throw new InvalidOptionError(`config file "${file}" is not valid YAML: ${(cause as Error).message}`, {
       cause,
@@ -244,7 +306,12 @@ function flagsAsConfig(flags: DaemonFlags): Record<string, unknown> {
   set('monitorInterval', flags.monitorInterval);
   set('metricsAddress', flags.metricsAddress);
   set('logLevel', flags.logLevel);
-  if (flags.compressionLevel !== undefined) out.compression = { level: num(flags.compressionLevel) };
+  set('maxAge', flags.maxAge);
+  set('maxTotalSize', flags.maxTotalSize);
+  set('compression', flags.compression);
+  set('compressionLevel', flags.compressionLevel === undefined ? undefined : num(flags.compressionLevel));
+  set('delayCompress', flags.delayCompress);
+  set('policyAnnotations', flags.policyAnnotations);
   return out;
 }
 
@@ -294,7 +361,7 @@ function validate(input: unknown, source: { file?: string }): { data?: Parsed; p
       .join('.')
       .replace(/\.\[/g, '[');
     if (issue.code === 'unrecognized_keys') {
-      const scope = at === '' ? Object.keys(schema.shape) : at === 'compression' ? ['codec', 'level'] : [];
+      const scope = at === '' ? FILE_KEYS : at === 'compression' ? ['codec', 'level'] : [];
       return issue.keys
         .map((k) => {
           const hint = suggest(k, scope);
@@ -314,6 +381,30 @@ function validate(input: unknown, source: { file?: string }): { data?: Parsed; p
     return `config file "${source.file}": ${top}: ${show(value)} is invalid: ${issue.message}`;
   });
   return { problems };
+}
+
+/**
+ * The codec and level from `--compression`/`--compression-level` over the file's `compression`, checked
+ * together (levels depend on the codec; zstd needs its optional package). Problems name the source.
+ */
+function resolveCompression(
+  c: Parsed,
+  f: Parsed,
+  file: string | undefined,
+  problems: string[],
+): CompressionPolicy | undefined {
+  const spec = c.compression ?? f.compression ?? DAEMON_DEFAULTS.compression;
+  const level = c.compressionLevel;
+  const full = level === undefined ? spec : `${spec.split(':')[0]}:${level}`;
+  try {
+    return parseCompression(full);
+  } catch (err) {
+    const why = (err as Error).message.replace(/^invalid compression "[^"]*": /, '');
+    if (level !== undefined) problems.push(`--compression-level ${level} is invalid: ${why}`);
+    else if (c.compression !== undefined) problems.push(`--compression "${spec}" is invalid: ${why}`);
+    else problems.push(`config file "${file}": compression: "${spec}" is invalid: ${why}`);
+    return undefined;
+  }
 }
 
 /** Resolves a path from a flag against the working directory and one from the file against the file's directory. */
@@ -346,7 +437,13 @@ export function resolveDaemonConfig(opts: {
       `config file "${opts.configFile}": containers: only the local runtime runs processes; add "runtime: local" (or --runtime local) or remove the containers list`,
     );
   }
-  if (problems.length > 0) throw new InvalidOptionError(problems.join('\n'));
+  if (f.compressionLevel !== undefined) {
+    problems.push(
+      `config file "${opts.configFile}": unknown key "compressionLevel" (did you mean "compression.level"?); write compression: { codec: gzip, level: ${f.compressionLevel} }`,
+    );
+  }
+  const compression = resolveCompression(c, f, opts.configFile, problems);
+  if (problems.length > 0 || !compression) throw new InvalidOptionError(problems.join('\n'));
   const runtimeEndpoint = c.runtimeEndpoint ?? f.runtimeEndpoint;
   const roots = c.logRoots
     ? c.logRoots.map((r) => absolute(r, cwd))
@@ -368,10 +465,11 @@ export function resolveDaemonConfig(opts: {
     metricsAddress:
       c.metricsAddress ?? f.metricsAddress ?? parseListenAddress(DAEMON_DEFAULTS.metricsAddress),
     logLevel: c.logLevel ?? f.logLevel ?? DAEMON_DEFAULTS.logLevel,
-    compression: {
-      codec: 'gzip',
-      level: c.compression?.level ?? f.compression?.level ?? DAEMON_DEFAULTS.compression.level,
-    },
+    maxAgeMs: c.maxAge ?? f.maxAge ?? null,
+    maxTotalSize: c.maxTotalSize ?? f.maxTotalSize ?? null,
+    compression,
+    delayCompress: c.delayCompress ?? f.delayCompress ?? DAEMON_DEFAULTS.delayCompress,
+    policyAnnotations: c.policyAnnotations ?? f.policyAnnotations ?? DAEMON_DEFAULTS.policyAnnotations,
     containers,
     ...(opts.configFile ? { configFile: path.resolve(cwd, opts.configFile) } : {}),
   };

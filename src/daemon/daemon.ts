@@ -6,6 +6,7 @@ import { CrilogMetrics } from '../metrics/metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { acquireLock, type LockHandle } from './lock-file.js';
+import { managerOptions } from './manager-options.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { RootGuardRuntime } from './root-guard.js';
 import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from './runtime-factory.js';
@@ -111,11 +112,7 @@ export class Daemon {
       );
       const manager = new ContainerLogManager({
         runtime: guard,
-        maxSize: config.maxSize,
-        maxFiles: config.maxFiles,
-        workers: config.workers,
-        monitorInterval: config.monitorIntervalMs,
-        compressionLevel: config.compression.level,
+        ...managerOptions(config),
         logger: this.#log,
       });
       this.#manager = manager;
@@ -155,8 +152,8 @@ export class Daemon {
         ...(this.#trigger ? { tracker: this.#trigger } : {}),
         intervalMs: config.monitorIntervalMs,
         logger: this.#log,
-        onQuickPass: (report) => {
-          this.metrics.observePass(report, 'quick');
+        onQuickPass: (report, reused) => {
+          this.metrics.observePass(report, 'quick', reused);
           this.#onPass(report);
         },
         onListError: () => this.metrics.runtimeErrors.inc({ method: 'listContainers' }),
@@ -170,6 +167,9 @@ export class Daemon {
           maxFiles: config.maxFiles,
           workers: config.workers,
           monitorIntervalMs: config.monitorIntervalMs,
+          compression: config.compression,
+          maxAgeMs: config.maxAgeMs,
+          maxTotalSize: config.maxTotalSize,
           logRoots: config.logRoots,
         },
         'crilog daemon started',
@@ -261,11 +261,13 @@ export class Daemon {
     this.#setReady(true);
     const targets: TriggerTarget[] = [];
     for (const c of report.containers) {
-      if (c.logPath !== undefined && c.limit !== undefined && c.action !== 'skipped')
+      // Only running containers write: a stopped one's files are kept in order by the passes alone.
+      const writing = c.state === undefined || c.state === 'running';
+      if (writing && c.logPath !== undefined && c.limit !== undefined && c.action !== 'skipped')
         targets.push({ id: c.id, logPath: c.logPath, limit: c.limit });
     }
-    for (const id of this.#seen.keys())
-      if (!report.containers.some((c) => c.id === id)) this.#seen.delete(id);
+    const listed = new Set(report.containers.map((c) => c.id));
+    for (const id of this.#seen.keys()) if (!listed.has(id)) this.#seen.delete(id);
     this.#trigger?.update(targets);
     this.metrics.watchedDirectories.set(this.#trigger?.watchedDirectories ?? 0);
     this.metrics.polledContainers.set(this.#trigger?.polledContainers ?? 0);
@@ -291,6 +293,9 @@ export class Daemon {
       logRoots: this.config.logRoots,
       maxSize: this.config.maxSize,
       maxFiles: this.config.maxFiles,
+      ...(this.#manager
+        ? { policy: { node: this.#manager.options.policy, annotations: this.config.policyAnnotations } }
+        : {}),
     });
     for (const row of report.containers) row.rotations = this.#seen.get(row.id)?.rotations ?? 0;
     const last = this.#lastPass;

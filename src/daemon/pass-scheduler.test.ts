@@ -28,7 +28,7 @@ afterEach(async () => {
   await Promise.all(schedulers.splice(0).map((s) => s.stop()));
 });
 
-async function setup(fullPassEvery: number) {
+async function setup(fullPassEvery: number, verifyEvery = 1000) {
   const dir = await tempDir('crilog-sched-');
   const runtime = new FakeRuntime();
   for (const id of ['a', 'b', 'c']) {
@@ -54,6 +54,7 @@ async function setup(fullPassEvery: number) {
     tracker,
     intervalMs: 1,
     fullPassEvery,
+    verifyEvery,
     logger: silentLogger,
     onQuickPass: (r) => record('quick', r),
     onListError: (e) => listErrors.push(e),
@@ -72,13 +73,14 @@ describe('PassScheduler', () => {
     const { runtime, tracker, scheduler, passes } = await setup(3);
     scheduler.start();
     await passes(1);
-    const statusAfterFull = runtime.count('containerStatus');
+    const running = () => ['a', 'b', 'c'].reduce((n, id) => n + runtime.count('containerStatus', id), 0);
+    const statusAfterFull = running();
     expect(statusAfterFull).toBe(3);
     tracker.changed.add('b');
     const [, quick1, quick2, full2] = await passes(4);
     expect([quick1!.kind, quick2!.kind, full2!.kind]).toEqual(['quick', 'quick', 'full']);
     // Quick pass 1 checked only "b"; quick pass 2 none; the full pass all three.
-    expect(runtime.count('containerStatus') - statusAfterFull).toBe(1 + 0 + 3);
+    expect(running() - statusAfterFull).toBe(1 + 0 + 3);
     // A quick pass still reports every container, reusing what it knows of the unchanged ones.
     expect(quick2!.report.containers.map((c) => [c.id, c.action])).toEqual([
       ['a', 'none'],
@@ -102,6 +104,20 @@ describe('PassScheduler', () => {
     const [, , recovered] = await passes(3);
     expect(recovered!.kind).toBe('full');
     expect(runtime.count('containerStatus', 'new')).toBe(1);
+  });
+
+  it('every few intervals, stats the live logs a watch vouched for, and checks one that moved', async () => {
+    const { runtime, scheduler, passes } = await setup(100, 2);
+    scheduler.start();
+    await passes(1);
+    // A write whose inotify event was lost: the tracker says nothing changed.
+    await fsp.appendFile(runtime.containers.get('a')!.logPath, 'more');
+    const before = runtime.count('containerStatus', 'a');
+    const [, quiet, verified] = await passes(3);
+    expect([quiet!.kind, verified!.kind]).toEqual(['quick', 'quick']);
+    expect(runtime.count('containerStatus', 'a') - before).toBe(1);
+    expect(runtime.count('containerStatus', 'b')).toBe(1);
+    expect(verified!.report.containers.find((c) => c.id === 'a')).toMatchObject({ action: 'none', size: 5 });
   });
 
   it('does nothing when rotation is off', async () => {

@@ -23,10 +23,12 @@ export interface PassSchedulerOptions {
   runtime: RuntimeService;
   tracker?: ChangeTracker;
   intervalMs: number;
-  /** Every how many intervals all containers are checked regardless of watches. Default 6. */
+  /** Every how many intervals the live log of each unchanged container is stat'ed anyway. Default 6. */
+  verifyEvery?: number;
+  /** Every how many intervals the manager's full pass checks every container. Default 30. */
   fullPassEvery?: number;
   /** Called after a quick pass (full passes are reported by the manager's `pass` event). */
-  onQuickPass(report: PassReport): void;
+  onQuickPass(report: PassReport, reused: ReadonlySet<ContainerReport>): void;
   /** A quick pass could not list containers. */
   onListError(error: Error): void;
   logger: Logger;
@@ -35,22 +37,23 @@ export interface PassSchedulerOptions {
 /**
  * Runs the periodic passes. Every interval the containers are listed (new containers are found and
  * watched within one interval), and each running one is checked unless the kernel vouches that nothing
- * happened in its log directory since its last check (an inotify watch with no event). Every
- * `fullPassEvery` intervals, after a failed list and whenever watches are not available, the manager's
- * full pass checks every container: that is the safety net against lost events, and where compressions
- * that failed are retried. On an idle node this skips nearly all file system work.
+ * happened in its log directory since its last check (an inotify watch without events). Because inotify
+ * drops events silently when its queue overflows, every `verifyEvery` intervals the live log of each
+ * such container is stat'ed and checked if its size moved; and every `fullPassEvery` intervals, after a
+ * failed list, and always when there are no watches, the manager's full pass checks every container
+ * (tidying, retrying failed compressions). On an idle node this skips nearly all file system work.
  */
 export class PassScheduler {
   readonly #o: Required<Omit<PassSchedulerOptions, 'tracker'>> & Pick<PassSchedulerOptions, 'tracker'>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
-  #sinceFull = Infinity;
+  #ticks = 0;
   #lastOk = false;
   readonly #last = new Map<string, ContainerReport>();
 
   constructor(options: PassSchedulerOptions) {
-    this.#o = { fullPassEvery: 6, ...options };
+    this.#o = { verifyEvery: 6, fullPassEvery: 30, ...options };
   }
 
   /** First pass now (a full one), then one per interval; passes never overlap. */
@@ -81,9 +84,10 @@ export class PassScheduler {
 
   async #tick(): Promise<void> {
     try {
-      const full = !this.#o.tracker || !this.#lastOk || this.#sinceFull + 1 >= this.#o.fullPassEvery;
+      const n = this.#ticks++;
+      const full = !this.#o.tracker || !this.#lastOk || n % this.#o.fullPassEvery === 0;
       if (full) await this.#full();
-      else await this.#quick();
+      else await this.#quick(n % this.#o.verifyEvery === 0);
     } catch (err) {
       this.#o.logger.error({ err }, 'rotation pass failed');
     }
@@ -94,12 +98,11 @@ export class PassScheduler {
     const report = await this.#o.manager.rotateOnce();
     this.#lastOk = !report.error;
     if (report.error) return;
-    this.#sinceFull = 0;
     this.#remember(report.containers);
     if (snapshot) this.#o.tracker?.markChecked(snapshot);
   }
 
-  async #quick(): Promise<void> {
+  async #quick(verify: boolean): Promise<void> {
     const started = performance.now();
     const startedAt = new Date();
     const snapshot = this.#o.tracker!.snapshot();
@@ -110,21 +113,46 @@ export class PassScheduler {
       this.#lastOk = false;
       const err = new Error('failed to list containers', { cause: error });
       this.#o.onListError(error as Error);
-      this.#o.onQuickPass({ startedAt, durationMs: performance.now() - started, containers: [], error: err });
+      this.#o.onQuickPass(
+        { startedAt, durationMs: performance.now() - started, containers: [], error: err },
+        new Set(),
+      );
       return;
     }
-    this.#sinceFull++;
-    const containers = await Promise.all(
-      list.map(async (c): Promise<ContainerReport> => {
-        if (c.state !== 'running') return { id: c.id, action: 'skipped' };
-        const last = this.#last.get(c.id);
-        if (last && !this.#o.tracker!.needsCheck(c.id)) return last;
-        return this.#o.manager.checkContainer(c.id);
-      }),
-    );
-    this.#remember(containers);
+    const reused = new Set<ContainerReport>();
+    // Synchronous for the unchanged majority: on an idle node this loop is most of a quick pass.
+    const containers: (ContainerReport | Promise<ContainerReport>)[] = [];
+    for (const c of list) {
+      const last = c.state === 'running' ? this.#last.get(c.id) : undefined;
+      if (c.state !== 'running') containers.push({ id: c.id, action: 'skipped' });
+      else if (last && !this.#o.tracker!.needsCheck(c.id)) {
+        if (verify) containers.push(this.#verified(last, reused));
+        else {
+          reused.add(last);
+          containers.push(last);
+        }
+      } else containers.push(this.#o.manager.checkContainer(c.id));
+    }
+    const reports = await Promise.all(containers);
+    this.#remember(reports);
     this.#o.tracker!.markChecked(snapshot);
-    this.#o.onQuickPass({ startedAt, durationMs: performance.now() - started, containers });
+    this.#o.onQuickPass({ startedAt, durationMs: performance.now() - started, containers: reports }, reused);
+  }
+
+  /** The last report if the live log is as it was left, else a fresh check. */
+  async #verified(last: ContainerReport, reused: Set<ContainerReport>): Promise<ContainerReport> {
+    if (await this.#moved(last)) return this.#o.manager.checkContainer(last.id);
+    reused.add(last);
+    return last;
+  }
+
+  /** True when the live log is not as the last check left it (a write or rename whose event was lost). */
+  async #moved(last: ContainerReport): Promise<boolean> {
+    try {
+      return (await this.#o.manager.options.fs.lstat(last.logPath!)).size !== last.size;
+    } catch {
+      return true;
+    }
   }
 
   /** Keeps each container's last report, as it stands now (a rotation is not repeated when reused). */
@@ -132,6 +160,7 @@ export class PassScheduler {
     const seen = new Set<string>();
     for (const r of reports) {
       seen.add(r.id);
+      if (this.#last.get(r.id) === r) continue;
       if (r.action === 'failed' || r.action === 'skipped' || r.logPath === undefined) {
         this.#last.delete(r.id);
         continue;

@@ -2,9 +2,7 @@ import type { DaemonConfig, RuntimeKind } from '../config/daemon-config.js';
 import { InvalidOptionError } from '../errors/crilog-error.js';
 import type { Logger } from '../ports/logger.js';
 import type { RuntimeService } from '../ports/runtime-service.js';
-import { CriRuntimeService } from '../runtime/cri/cri-runtime-service.js';
 import { resolveRuntimeEndpoint } from '../runtime/cri/endpoint.js';
-import { LocalRuntime } from '../runtime/local/local-runtime.js';
 
 /** A runtime made for one command, and how to let go of it. */
 export interface RuntimeHandle {
@@ -37,6 +35,8 @@ export const createCriRuntime: RuntimeFactory = async (config, ctx) => {
     ...(config.runtimeEndpoint !== undefined ? { flag: config.runtimeEndpoint } : {}),
     env: ctx.env,
   });
+  // The gRPC stack is loaded only by commands that talk to a runtime: it dominates start-up time.
+  const { CriRuntimeService } = await import('../runtime/cri/cri-runtime-service.js');
   const service = new CriRuntimeService({ endpoint });
   return {
     runtime: service,
@@ -59,6 +59,7 @@ export const createLocalRuntime: RuntimeFactory = async (config, ctx) => {
   const logRoot = config.logRoots[0];
   if (logRoot === undefined)
     throw new InvalidOptionError('the local runtime needs a log root; pass --log-root DIR');
+  const { LocalRuntime } = await import('../runtime/local/local-runtime.js');
   const runtime = new LocalRuntime({ logRoot, logger: ctx.logger, stopGracePeriodMs: 3000 });
   for (const spec of config.containers) runtime.add(spec);
   if (ctx.longRunning) await runtime.start();

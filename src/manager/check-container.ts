@@ -131,7 +131,9 @@ function scheduleCompression(
   if (compression.codec === 'none') return;
   const history: Pick<RotatedFile, 'path' | 'codec'>[] = [...set.rotated];
   if (report.rotatedTo) history.push({ path: report.rotatedTo, codec: null });
-  const keepRaw = running && policy.delayCompress ? 1 : 0;
+  // In state `unknown` the process may live on (no reopen is tried), writing to the rotated name an
+  // interrupted rotation left: compressing that newest file would drop whatever it writes next.
+  const keepRaw = report.state === 'unknown' || (running && policy.delayCompress) ? 1 : 0;
   const raw = history.slice(0, history.length - keepRaw).filter((r) => r.codec === null);
   if (raw.length === 0) return;
   report.compressed = [];

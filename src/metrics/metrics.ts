@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { hasErrorCode } from '../errors/crilog-error.js';
 import type { ContainerLogManager } from '../manager/container-log-manager.js';
-import type { PassReport } from '../manager/types.js';
+import type { ContainerReport, PassReport } from '../manager/types.js';
 
 /** Options of `new CrilogMetrics()`. */
 export interface CrilogMetricsOptions {
@@ -221,8 +221,11 @@ export class CrilogMetrics {
     };
   }
 
-  /** Updates the pass, runtime and per-container series from one pass report. */
-  observePass(report: PassReport, kind: 'full' | 'quick'): void {
+  /**
+   * Updates the pass, runtime and per-container series from one pass report; reports in `unchanged`
+   * (reused by a quick pass) keep their series as they are.
+   */
+  observePass(report: PassReport, kind: 'full' | 'quick', unchanged?: ReadonlySet<ContainerReport>): void {
     this.passes.inc({ result: report.error ? 'error' : 'ok', kind });
     this.passDuration.observe(report.durationMs / 1000);
     this.runtimeUp.set(report.error ? 0 : 1);
@@ -231,7 +234,8 @@ export class CrilogMetrics {
     for (const c of report.containers) {
       if (c.logPath === undefined || c.limit === undefined || c.action === 'skipped') continue;
       managed.add(c.id);
-      if (c.size !== undefined) this.observeLive(c.id, c.action === 'rotated' ? 0 : c.size, c.limit);
+      if (c.size !== undefined && !unchanged?.has(c))
+        this.observeLive(c.id, c.action === 'rotated' ? 0 : c.size, c.limit);
     }
     this.containersManaged.set(managed.size);
     this.retainContainers(managed);

@@ -17,7 +17,10 @@ export interface LogFileSet {
   live: string;
   /** Data files from earlier rotations, oldest first. */
   rotated: RotatedFile[];
-  /** `.tmp` files of interrupted compressions, and raw files whose compressed twin is complete. */
+  /**
+   * `.tmp` names of interrupted compressions (anything but a directory, links included), and raw files
+   * whose compressed twin is complete.
+   */
   leftovers: string[];
   /** Names that look like rotations but are not regular files (symlinks, directories): never touched. */
   ignored: { path: string; reason: string }[];
@@ -53,12 +56,14 @@ export async function listLogFiles(logPath: string, fs: FileSystem = nodeFileSys
       if (errnoCode(err) === 'ENOENT') continue; // removed by someone else since readdir
       throw new Error(`failed to stat rotated log "${file}"`, { cause: err });
     }
-    if (!st.isFile()) {
-      set.ignored.push({ path: file, reason: st.isSymbolicLink() ? 'symlink' : 'not a regular file' });
+    // A `.tmp` name is crilog's own scratch name: a link planted there would block every compression
+    // of its raw file (O_EXCL), so it is a leftover too. Unlinking removes the link, never its target.
+    if (parsed.tmp && !st.isDirectory()) {
+      set.leftovers.push(file);
       continue;
     }
-    if (parsed.tmp) {
-      set.leftovers.push(file);
+    if (!st.isFile()) {
+      set.ignored.push({ path: file, reason: st.isSymbolicLink() ? 'symlink' : 'not a regular file' });
       continue;
     }
     const rotated: RotatedFile = {

@@ -221,7 +221,9 @@ describe('crilog status', () => {
     );
     expect(r.stdout).toMatch(/app\s+running\s+512B \/ 1Ki \(50%\)\s+1 \(0 gz\)\s+1.5Ki\s+-\s+\S+ ago/);
     expect(r.stdout).toMatch(/outside\s+running\s+-.*outside log roots/);
-    expect(r.stdout).toContain('2 containers, 1 managed, 1 rotated file, 1.5Ki on disk; limit 1Ki x 5 files');
+    expect(r.stdout).toContain(
+      '2 containers, 1 managed, 1 rotated file, 1.5Ki on disk; node limit 1Ki x 5 files',
+    );
     const json = await cli(['status', '-o', 'json', ...n.flags], n.ctx);
     expect(JSON.parse(json.stdout)).toMatchObject({
       source: 'runtime',

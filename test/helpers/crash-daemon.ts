@@ -16,6 +16,8 @@ export interface DaemonProcess {
   waitForLine(what: string, match: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Lines whose `msg` is `msg`. */
   count(msg: string): number;
+  /** SIGKILLs it if it still runs and waits for the exit (for cleanups). */
+  dispose(): Promise<void>;
 }
 
 const live = new Set<ChildProcess>();
@@ -89,6 +91,10 @@ export function spawnDaemon(main: string, flags: string[], crashAt?: string): Da
     stderr: () => err,
     exited,
     count: (msg) => lines.filter((l) => l.msg === msg).length,
+    async dispose() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
     waitForLine(what, match, timeoutMs = 15_000) {
       const found = lines.find(match);
       if (found) return Promise.resolve(found);

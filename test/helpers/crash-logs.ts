@@ -193,11 +193,19 @@ export interface InvariantCheck {
  */
 export async function checkInvariants(
   logPath: string,
-  opts: { maxFiles: number; complete: boolean; written?: number },
+  opts: {
+    maxFiles: number;
+    complete: boolean;
+    /** Lines written; default the writer's end marker; `max` for writers without one (the highest line + 1). */
+    written?: number | 'max';
+  },
 ): Promise<InvariantCheck> {
   const scan = await scanLogDir(logPath);
   const history = await readHistory(scan);
-  const written = opts.written ?? history.end;
+  const written =
+    opts.written === 'max'
+      ? history.numbers.reduce((m, n) => Math.max(m, n + 1), 0)
+      : (opts.written ?? history.end);
   const violations: string[] = [];
   if (written === undefined) violations.push('no end marker: the writer did not finish or its last line was lost');
   const counters = countLines(history, written ?? Math.max(-1, ...history.numbers) + 1);

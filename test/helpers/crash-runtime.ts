@@ -30,7 +30,12 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; remove
 }
 
 /** How the runtime answers `ReopenContainerLog`: normally, with an error, or late. */
-export type ReopenFault = { kind: 'ok' } | { kind: 'fail' } | { kind: 'delay'; ms: number };
+export type ReopenFault =
+  | { kind: 'ok' }
+  | { kind: 'fail' }
+  | { kind: 'delay'; ms: number }
+  /** Runs instead of the reopen; `real` performs it. */
+  | { kind: 'hook'; run: (real: () => Promise<void>) => Promise<void> };
 
 /** The embedded runtime served over CRI, running one counter writer. */
 export interface CounterRuntime {
@@ -40,9 +45,10 @@ export interface CounterRuntime {
   logPath: string;
   socket: string;
   endpoint: string;
-  /** What the next `ReopenContainerLog` calls do; `reopens` counts the calls that reached the runtime. */
+  /** What the next `ReopenContainerLog` calls do. */
   reopenFault: ReopenFault;
-  readonly reopens: { calls: number; failed: number };
+  /** Calls that reached the runtime, calls failed on purpose, and reopens the runtime carried out. */
+  readonly reopens: { calls: number; failed: number; completed: number };
   /** Stops the writer with SIGTERM; resolves once its `end` line is in the log. */
   stopWriter(): Promise<void>;
   /** Stops serving and the writer. */
@@ -74,7 +80,7 @@ export async function startCounterRuntime(opts: CounterRuntimeOptions): Promise<
     args: [COUNTER_WRITER, ...(opts.writerArgs ?? ['stream', '40', '5'])],
   };
   const id = opts.logPath ? runtime.add(spec, { logPath: opts.logPath }) : runtime.add(spec);
-  const reopens = { calls: 0, failed: 0 };
+  const reopens = { calls: 0, failed: 0, completed: 0 };
   const real = runtime.reopenContainerLog.bind(runtime);
   const result: CounterRuntime = {
     handle,
@@ -101,8 +107,13 @@ export async function startCounterRuntime(opts: CounterRuntimeOptions): Promise<
       reopens.failed++;
       throw new Error('injected fault: ReopenContainerLog fails');
     }
+    const perform = async () => {
+      await real(cid);
+      reopens.completed++;
+    };
+    if (fault.kind === 'hook') return fault.run(perform);
     if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    await real(cid);
+    await perform();
   };
   await runtime.startContainer(id);
   result.logPath = (await runtime.containerStatus(id)).logPath;

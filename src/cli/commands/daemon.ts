@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { Daemon } from '../../daemon/daemon.js';
-import { createLogger } from '../../daemon/logger.js';
 import { addConfigOptions, configFromOptions, type ConfigOptionValues } from '../config-options.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
@@ -20,6 +18,10 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
     );
   addConfigOptions(cmd).action(async (opts: ConfigOptionValues) => {
     const config = await configFromOptions(opts, ctx.cwd);
+    const [{ Daemon }, { createLogger }] = await Promise.all([
+      import('../../daemon/daemon.js'),
+      import('../../daemon/logger.js'),
+    ]);
     const logger = createLogger(config.logLevel, ctx.daemonLog);
     // Listen before starting: a signal that arrives during start stops the daemon right after it.
     let signalled: (signal: string) => void = () => {};

@@ -60,13 +60,19 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         report = await fetchDaemonStatus(ctx, opts.daemon);
       } else {
         const config = await configFromOptions(opts, ctx.cwd);
-        report = await withRuntime(ctx, config, opts.logLevel !== undefined, undefined, ({ handle }) =>
-          collectStatus({
-            runtime: handle.runtime,
-            logRoots: config.logRoots,
-            maxSize: config.maxSize,
-            maxFiles: config.maxFiles,
-          }),
+        report = await withRuntime(
+          ctx,
+          config,
+          opts.logLevel !== undefined,
+          undefined,
+          ({ handle, manager }) =>
+            collectStatus({
+              runtime: handle.runtime,
+              logRoots: config.logRoots,
+              maxSize: config.maxSize,
+              maxFiles: config.maxFiles,
+              policy: { node: manager().options.policy, annotations: config.policyAnnotations },
+            }),
         );
       }
       ctx.stdout.write(

@@ -22,7 +22,7 @@ export function renderStatus(report: StatusReport, now = new Date()): string {
     c.state,
     c.liveBytes === null
       ? '-'
-      : `${formatBytes(c.liveBytes)} / ${limit < 0 ? 'off' : formatBytes(limit)}${c.liveRatio === null ? '' : ` (${Math.round(c.liveRatio * 100)}%)`}`,
+      : `${formatBytes(c.liveBytes)} / ${c.limitBytes < 0 ? 'off' : formatBytes(c.limitBytes)}${c.liveRatio === null ? '' : ` (${Math.round(c.liveRatio * 100)}%)`}`,
     c.rotatedFiles === 0 ? '0' : `${c.rotatedFiles} (${c.compressedFiles} gz)`,
     formatBytes(c.bytesOnDisk),
     c.compressionRatio === null ? '-' : `${c.compressionRatio.toFixed(1)}:1`,
@@ -36,7 +36,7 @@ export function renderStatus(report: StatusReport, now = new Date()): string {
   const t = report.totals;
   let out = report.containers.length === 0 ? 'no containers\n' : renderTable(headers, rows, align);
   out += `\n${t.containers} container${t.containers === 1 ? '' : 's'}, ${t.managed} managed, ${t.rotatedFiles} rotated file${t.rotatedFiles === 1 ? '' : 's'}, ${formatBytes(t.bytesOnDisk)} on disk`;
-  out += `; limit ${limit < 0 ? 'off' : formatBytes(limit)} x ${report.limits.maxFiles} files\n`;
+  out += `; node limit ${limit < 0 ? 'off' : formatBytes(limit)} x ${report.limits.maxFiles} files\n`;
   if (report.daemon) {
     const d = report.daemon;
     out += `daemon PID ${d.pid} on ${d.runtime}: ${d.ready ? 'ready' : `NOT READY (${d.readyError ?? 'runtime unreachable'})`}, up ${formatAgo(d.startedAt, now).replace(' ago', '')}, ${t.rotations ?? 0} rotation${t.rotations === 1 ? '' : 's'}\n`;

@@ -86,6 +86,36 @@ describe('collectStatus', () => {
     });
   });
 
+  it("shows each container's own limit when a crilog.io annotation overrides the node policy", async () => {
+    const root = await tempDir('crilog-status-');
+    await fsp.writeFile(path.join(root, 'a.log'), Buffer.alloc(1024));
+    const runtime = new FakeRuntime();
+    runtime.add('a', path.join(root, 'a.log'), 'running', { annotations: { 'crilog.io/max-size': '2Ki' } });
+    const node = {
+      maxSize: 4096,
+      maxFiles: 5,
+      maxAgeMs: null,
+      compression: { codec: 'gzip' as const, level: 6 },
+      delayCompress: true,
+    };
+    const on = await collectStatus({
+      runtime,
+      logRoots: [root],
+      maxSize: 4096,
+      maxFiles: 5,
+      policy: { node, annotations: true },
+    });
+    expect(on.containers[0]).toMatchObject({ limitBytes: 2048, liveRatio: 0.5 });
+    const off = await collectStatus({
+      runtime,
+      logRoots: [root],
+      maxSize: 4096,
+      maxFiles: 5,
+      policy: { node, annotations: false },
+    });
+    expect(off.containers[0]).toMatchObject({ limitBytes: 4096, liveRatio: 0.25 });
+  });
+
   it('notes a container removed between list and status', async () => {
     const runtime = new FakeRuntime();
     runtime.add('c1', '/var/log/pods/a/0.log');

@@ -1,6 +1,7 @@
 import { hasErrorCode } from '../../errors/crilog-error.js';
 import { errnoCode, nodeFileSystem, type FileSystem } from '../../ports/file-system.js';
-import type { ContainerState, RuntimeService } from '../../ports/runtime-service.js';
+import type { ContainerState, ContainerStatus, RuntimeService } from '../../ports/runtime-service.js';
+import { resolvePolicy, type RotationPolicy } from '../../policy/container-policy.js';
 import { listLogFiles } from '../../rotation/log-files.js';
 import { Limiter } from '../../util/limiter.js';
 import { isUnderRoots } from '../root-guard.js';
@@ -67,6 +68,11 @@ export interface CollectStatusOptions {
   maxSize: number;
   maxFiles: number;
   fs?: FileSystem;
+  /**
+   * The node policy, to show each container's own limit when `crilog.io/*` annotations override it.
+   * Without it every row shows `maxSize`.
+   */
+  policy?: { node: RotationPolicy; annotations: boolean };
   /** Files read at once. Default 16. */
   concurrency?: number;
   now?: Date;
@@ -113,6 +119,7 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
           const status = await options.runtime.containerStatus(c.id);
           row.state = status.state;
           row.logPath = status.logPath;
+          row.limitBytes = limitFor(status, options);
         } catch (err) {
           row.note = hasErrorCode(err, 'ERR_CONTAINER_NOT_FOUND')
             ? 'removed'
@@ -124,7 +131,7 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
           return row;
         }
         row.managed = row.state === 'running';
-        await fillFiles(row, row.logPath, fs, options.maxSize);
+        await fillFiles(row, row.logPath, fs, row.limitBytes);
         return row;
       }),
     ),
@@ -142,6 +149,11 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
       bytesOnDisk: rows.reduce((n, r) => n + r.bytesOnDisk, 0),
     },
   };
+}
+
+function limitFor(status: ContainerStatus, options: CollectStatusOptions): number {
+  const p = options.policy;
+  return p?.annotations ? resolvePolicy(p.node, status).policy.maxSize : options.maxSize;
 }
 
 async function fillFiles(

@@ -27,9 +27,12 @@ export interface LogTriggerOptions {
   watch?: WatchFn;
   /** Size of a file, not following symlinks. */
   size?(file: string): Promise<number>;
-  /** Least time between two stats of one log while it is being written. Default 20 ms. */
+  /**
+   * Least time between two stats of one log while it is being written, until the log is within a
+   * quarter of its limit; from there every write event is followed at once. Default 20 ms.
+   */
   throttleMs?: number;
-  /** Bounds of the rate-based schedule used where a directory cannot be watched. Default 25 ms to 2 s. */
+  /** Bounds of the rate-based schedule used where a directory cannot be watched. Default 10 ms to 2 s. */
   poll?: { minMs: number; maxMs: number };
   /** Wait after a failed check before trying again, doubling up to 30 s. Default 500 ms. */
   failureBackoffMs?: number;
@@ -52,6 +55,8 @@ interface Entry {
   holdUntil: number;
   backoffMs: number;
   rate: RateEstimator;
+  /** Size at the last stat. */
+  lastSize: number;
   closed: boolean;
   /** Events seen in the directory, and how many of them a pass has covered. */
   changes: number;
@@ -86,7 +91,7 @@ export class LogTrigger implements ChangeTracker {
       watch: defaultWatch,
       size: defaultSize,
       throttleMs: 20,
-      poll: { minMs: 25, maxMs: 2000 },
+      poll: { minMs: 10, maxMs: 2000 },
       failureBackoffMs: 500,
       logger: silentLogger,
       ...options,
@@ -139,6 +144,7 @@ export class LogTrigger implements ChangeTracker {
       holdUntil: 0,
       backoffMs: this.#opts.failureBackoffMs,
       rate: new RateEstimator(),
+      lastSize: 0,
       closed: false,
       // Writes between the pass that found the log and the start of the watch went unseen: one more check.
       changes: 1,
@@ -242,7 +248,9 @@ export class LogTrigger implements ChangeTracker {
     }
     if (entry.timer) return;
     const now = performance.now();
-    const wait = Math.max(entry.lastStatAt + this.#opts.throttleMs, entry.holdUntil) - now;
+    // Close to the limit a few milliseconds of delay are a few hundred kilobytes of overshoot.
+    const throttle = entry.lastSize >= entry.target.limit * 0.75 ? 0 : this.#opts.throttleMs;
+    const wait = Math.max(entry.lastStatAt + throttle, entry.holdUntil) - now;
     if (wait <= 0) void this.#run(entry);
     else this.#schedule(entry, wait);
   }
@@ -273,6 +281,7 @@ export class LogTrigger implements ChangeTracker {
     try {
       if (size !== undefined) {
         entry.rate.sample(size, started);
+        entry.lastSize = size;
         this.#opts.onSize?.(id, size, limit);
         if (
           limit >= 0 &&
@@ -294,7 +303,7 @@ export class LogTrigger implements ChangeTracker {
           } else {
             entry.backoffMs = this.#opts.failureBackoffMs;
           }
-          if (report.action === 'rotated') size = 0;
+          if (report.action === 'rotated') size = entry.lastSize = 0;
         }
       }
     } catch (err) {
