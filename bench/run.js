@@ -40,15 +40,20 @@ const previous = await readJson(LATEST);
 let latest;
 let failed = 0;
 if (renderOnly) {
-  if (!previous) throw new Error(`nothing to render: "${LATEST}" does not exist; run "npm run bench" first`);
+  if (!previous) {
+    console.error(`nothing to render: "${LATEST}" does not exist or is not JSON; run "npm run bench" first`);
+    process.exit(2);
+  }
   latest = previous;
 } else {
   const available = await discover();
   const unknown = only.filter((n) => !available.includes(n));
-  if (unknown.length)
-    throw new Error(
+  if (unknown.length) {
+    console.error(
       `BENCH_ONLY names unknown benchmark(s) ${unknown.join(', ')}; available: ${available.join(', ') || 'none'}`,
     );
+    process.exit(2);
+  }
   const selected = only.length ? only : available;
   const generatedAt = new Date().toISOString();
   const machine = machineInfo();
@@ -85,7 +90,7 @@ await mkdir(path.dirname(DOC), { recursive: true });
 if (hasChart) await writeFile(CHART, rotationChart(rotation));
 await writeFile(DOC, renderMarkdown(latest, { chartFile: hasChart ? path.basename(CHART) : null }));
 console.error(
-  `\nwrote ${path.relative(REPO, LATEST)}, ${path.relative(REPO, DOC)}${hasChart ? `, ${path.relative(REPO, CHART)}` : ''}`,
+  `\nwrote ${renderOnly ? '' : `${path.relative(REPO, LATEST)}, `}${path.relative(REPO, DOC)}${hasChart ? `, ${path.relative(REPO, CHART)}` : ''}`,
 );
 if (failed) process.exitCode = 1;
 

@@ -263,8 +263,10 @@ export class Daemon {
     for (const c of report.containers) {
       // Only running containers write: a stopped one's files are kept in order by the passes alone.
       const writing = c.state === undefined || c.state === 'running';
-      if (writing && c.logPath !== undefined && c.limit !== undefined && c.action !== 'skipped')
-        targets.push({ id: c.id, logPath: c.logPath, limit: c.limit });
+      // A container whose rotation is off (a negative crilog.io/max-size) needs no watch either.
+      const { limit, logPath } = c;
+      if (writing && limit !== undefined && limit >= 0 && logPath !== undefined && c.action !== 'skipped')
+        targets.push({ id: c.id, logPath, limit });
     }
     const listed = new Set(report.containers.map((c) => c.id));
     for (const id of this.#seen.keys()) if (!listed.has(id)) this.#seen.delete(id);

@@ -80,12 +80,14 @@ export class NodeBudget {
 
   async #measure(logPath: string): Promise<{ logPath: string; live: number; rotated: RotatedFile[] }> {
     const set = await listLogFiles(logPath, this.deps.fs);
-    let live = 0;
     try {
-      live = (await this.deps.fs.lstat(logPath)).size;
+      return { logPath, live: (await this.deps.fs.lstat(logPath)).size, rotated: set.rotated };
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
-    return { logPath, live, rotated: set.rotated };
+    // No live log: a rotation's reopen has not happened yet, so the runtime may still be writing to the
+    // newest rotated file. It counts as live and is never a deletion candidate.
+    const newest = set.rotated.at(-1);
+    return { logPath, live: newest?.size ?? 0, rotated: set.rotated.slice(0, -1) };
   }
 }

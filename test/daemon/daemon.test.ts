@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/ports/logger.js';
 import { fakeFactory } from '../cli/cli-harness.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 import { tempDir } from '../helpers/tmpdir.js';
+import { WriterRuntime } from './writer-runtime.js';
 
 const daemons: Daemon[] = [];
 afterEach(async () => {
@@ -165,5 +166,41 @@ describe('Daemon HTTP endpoints', () => {
     await Promise.all([daemon.stop(), daemon.stop()]);
     await expect(fetch(`http://${host}:${port}/healthz`)).rejects.toThrow();
     await expect(fsp.access(config.lockFile)).rejects.toThrow();
+  });
+
+  it('rotates a fast writer between passes: the first pass finds the log, the watch does the rest', async () => {
+    const dir = await tempDir('crilog-daemon-');
+    const root = path.join(dir, 'pods');
+    const logPath = path.join(root, 'ns_fast_uid', 'app', '0.log');
+    await fsp.mkdir(path.dirname(logPath), { recursive: true });
+    const runtime = new WriterRuntime('fast', logPath, 20 * 1000 * 1000);
+    try {
+      await runtime.ready;
+      const config = resolveDaemonConfig({
+        flags: { logRoot: [root], maxSize: '2Mi', metricsAddress: '127.0.0.1:0', monitorInterval: '1h' },
+        cwd: dir,
+      });
+      const daemon = new Daemon({
+        config,
+        logger: silentLogger,
+        lock: false,
+        runtimeFactories: { cri: fakeFactory(runtime) },
+      });
+      daemons.push(daemon);
+      await daemon.start();
+      let rotations = 0;
+      await new Promise<void>((resolve) =>
+        daemon.manager!.on('rotation', (e) => {
+          if (e.outcome === 'success' && ++rotations === 3) resolve();
+        }),
+      );
+      const m = (await get(daemon, '/metrics')).text;
+      expect(sample(m, 'crilog_trigger_checks_total{source="watch"}')).toBeGreaterThanOrEqual(3);
+      expect(sample(m, 'crilog_passes_total{result="ok",kind="full"}')).toBe(1);
+      expect(sample(m, 'crilog_rotations_total{outcome="success"}')).toBeGreaterThanOrEqual(3);
+    } finally {
+      await runtime.stop().catch(() => {});
+      runtime.kill();
+    }
   });
 });

@@ -33,14 +33,18 @@ const cases = (Object.keys(CRASH_STATE) as CrashStep[]).flatMap((step) => [
 
 describe.concurrent('crash at every step boundary of a rotation', () => {
   // Concurrent tests must use the hooks of their own context, not the global ones.
-  it.for(cases)('$step, then recovery: $what', async ({ step, maxFiles }, { onTestFinished }) => {
-    const cleanups: (() => Promise<unknown>)[] = [];
-    onTestFinished(async () => {
-      while (cleanups.length) await cleanups.pop()!();
-    });
-    const { check, summary } = await crashAndRecover(main, step, maxFiles, cleanups);
-    results.push(summary);
-    expect(check.violations, summary).toEqual([]);
-    expect(check.counters.written).toBeGreaterThan(0);
-  });
+  it.for(cases)(
+    '$step, then recovery: $what',
+    { timeout: 90_000 },
+    async ({ step, maxFiles }, { onTestFinished }) => {
+      const cleanups: (() => Promise<unknown>)[] = [];
+      onTestFinished(async () => {
+        while (cleanups.length) await cleanups.pop()!();
+      });
+      const { check, summary } = await crashAndRecover(main, step, maxFiles, cleanups);
+      results.push(summary);
+      expect(check.violations, summary).toEqual([]);
+      expect(check.counters.written).toBeGreaterThan(0);
+    },
+  );
 });

@@ -67,7 +67,9 @@ describe('two crilog processes on one node', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toEqual({ code: 0, signal: null });
     await expect(fsp.access(path.join(tmp.dir, 'crilog.lock'))).rejects.toThrow();
-    results.push('lock: second daemon refused (exit 1, names PID and lock file); stale lock of a SIGKILLed daemon taken over; released on SIGTERM');
+    results.push(
+      'lock: second daemon refused (exit 1, names PID and lock file); stale lock of a SIGKILLed daemon taken over; released on SIGTERM',
+    );
   });
 });
 
@@ -87,9 +89,17 @@ describe('log paths outside the allowed roots', () => {
     await fsp.mkdir(outsideDir, { recursive: true });
     await fsp.mkdir(linkedDir);
     await fsp.symlink(linkedDir, path.join(root, 'via-link'));
-    const server = await runRuntimeServer({ socket: path.join(tmp.dir, 'cri.sock'), logRoot: root, stopGracePeriodMs: 5000 });
+    const server = await runRuntimeServer({
+      socket: path.join(tmp.dir, 'cri.sock'),
+      logRoot: root,
+      stopGracePeriodMs: 5000,
+    });
     cleanups.push(() => server.close());
-    const spec = (name: string) => ({ name, command: process.execPath, args: [COUNTER_WRITER, 'stream', '40', '5'] });
+    const spec = (name: string) => ({
+      name,
+      command: process.execPath,
+      args: [COUNTER_WRITER, 'stream', '40', '5'],
+    });
     const paths = {
       inside: path.join(root, 'ns_inside_uid', 'c', '0.log'),
       outside: path.join(outsideDir, 'c', '0.log'),
@@ -123,8 +133,14 @@ describe('log paths outside the allowed roots', () => {
     cleanups.push(() => daemon.stop());
     const rotations: RotationEvent[] = [];
     daemon.manager!.on('rotation', (r) => rotations.push(r));
-    await waitFor('three rotations of the log inside', () => rotations.filter((r) => r.id === ids.inside).length >= 3);
-    await waitFor('the outside log past its limit', async () => (await fsp.stat(paths.outside)).size > 3 * 24 * 1024);
+    await waitFor(
+      'three rotations of the log inside',
+      () => rotations.filter((r) => r.id === ids.inside).length >= 3,
+    );
+    await waitFor(
+      'the outside log past its limit',
+      async () => (await fsp.stat(paths.outside)).size > 3 * 24 * 1024,
+    );
     await daemon.stop();
     await server.close();
     const refused = (id: string) =>

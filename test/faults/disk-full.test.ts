@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ContainerLogManager, nodeFileSystem, type CompressionEvent, type FileSystem } from '../../src/index.js';
+import {
+  ContainerLogManager,
+  nodeFileSystem,
+  type CompressionEvent,
+  type FileSystem,
+} from '../../src/index.js';
 import { CrilogMetrics } from '../../src/metrics/metrics.js';
 import { LocalRuntime } from '../../src/runtime/local/index.js';
 import { checkInvariants, describeScan, readDataFile, scanLogDir } from '../helpers/crash-logs.js';
@@ -36,7 +41,11 @@ afterAll(() => {
 async function burstWriter(logPath: string) {
   const runtime = new LocalRuntime({ logRoot: path.dirname(logPath), stopGracePeriodMs: 5000 });
   const id = runtime.add(
-    { name: 'burst', command: process.execPath, args: [COUNTER_WRITER, 'burst', String(BURST_LINES), String(PAD)] },
+    {
+      name: 'burst',
+      command: process.execPath,
+      args: [COUNTER_WRITER, 'burst', String(BURST_LINES), String(PAD)],
+    },
     { logPath },
   );
   cleanups.push(() => runtime.stopAll(0));
@@ -61,12 +70,20 @@ async function burstWriter(logPath: string) {
 }
 
 async function sha(file: string) {
-  return createHash('sha256').update(await fsp.readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await fsp.readFile(file))
+    .digest('hex');
 }
 
 function errno(e: CompressionEvent): string | undefined {
   for (let err: unknown = e.error; err; err = (err as { cause?: unknown }).cause)
-    if (typeof err === 'object' && err !== null && 'code' in err && String(err.code).startsWith('E') && String(err.code) !== 'ERR_COMPRESSION')
+    if (
+      typeof err === 'object' &&
+      err !== null &&
+      'code' in err &&
+      String(err.code).startsWith('E') &&
+      String(err.code) !== 'ERR_COMPRESSION'
+    )
       return String(err.code);
   return undefined;
 }
@@ -75,11 +92,21 @@ function errno(e: CompressionEvent): string | undefined {
  * The scenario on `dir`: rotate twice with the disk full in between, check the failed compression,
  * free space with `free()`, check the retry, stop and check the invariants.
  */
-async function diskFullScenario(dir: string, fill: () => Promise<void>, free: () => Promise<void>, fs?: FileSystem) {
+async function diskFullScenario(
+  dir: string,
+  fill: () => Promise<void>,
+  free: () => Promise<void>,
+  fs?: FileSystem,
+) {
   const logPath = path.join(dir, 'pod', 'c.log');
   await fsp.mkdir(path.dirname(logPath), { recursive: true });
   const writer = await burstWriter(logPath);
-  const manager = new ContainerLogManager({ runtime: writer.runtime, maxSize: '100Ki', maxFiles: 10, ...(fs ? { fs } : {}) });
+  const manager = new ContainerLogManager({
+    runtime: writer.runtime,
+    maxSize: '100Ki',
+    maxFiles: 10,
+    ...(fs ? { fs } : {}),
+  });
   const metrics = new CrilogMetrics({ defaultMetrics: false });
   const unbind = metrics.bindManager(manager);
   cleanups.push(unbind, () => manager.stop());
@@ -101,7 +128,9 @@ async function diskFullScenario(dir: string, fill: () => Promise<void>, free: ()
   const full = await scanLogDir(logPath);
   expect(full.tmp, 'the .tmp of the failed compression is removed').toEqual([]);
   expect(await sha(first), 'the raw file is untouched').toBe(firstSha);
-  const errorsCounted = (await metrics.compressions.get()).values.find((v) => v.labels.outcome === 'error')?.value;
+  const errorsCounted = (await metrics.compressions.get()).values.find(
+    (v) => v.labels.outcome === 'error',
+  )?.value;
   expect(errorsCounted).toBe(1);
 
   await free();
@@ -127,7 +156,9 @@ describe('disk full', () => {
   let mountError: string | undefined;
   beforeAll(async () => {
     const tmp = await makeTempDir('crilog-tmpfs-');
-    const res = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'tmpfs', tmp.dir], { encoding: 'utf8' });
+    const res = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'tmpfs', tmp.dir], {
+      encoding: 'utf8',
+    });
     if (res.status === 0) {
       mountDir = tmp.dir;
     } else {
@@ -144,7 +175,9 @@ describe('disk full', () => {
 
   it('on a full 2 MiB tmpfs: compression fails with ENOSPC, raw stays, .tmp goes, counted; retried once space frees', async (ctx) => {
     if (!mountDir) {
-      console.warn(`[faults] skipping the tmpfs disk-full case: mount failed (${mountError}); run the tests as root to include it`);
+      console.warn(
+        `[faults] skipping the tmpfs disk-full case: mount failed (${mountError}); run the tests as root to include it`,
+      );
       ctx.skip();
       return;
     }
@@ -165,7 +198,9 @@ describe('disk full', () => {
     };
     const free = () => fsp.rm(filler, { force: true });
     const check = await diskFullScenario(dir, fill, free);
-    results.push(`tmpfs: ${check.counters.written} lines, lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}`);
+    results.push(
+      `tmpfs: ${check.counters.written} lines, lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}`,
+    );
   });
 
   it('ENOSPC injected through the FileSystem port: same outcome without a real full disk', async () => {
@@ -182,7 +217,10 @@ describe('disk full', () => {
           get(target, prop, receiver) {
             if (prop === 'write')
               return async () => {
-                throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+                throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+                  code: 'ENOSPC',
+                  errno: -28,
+                });
               };
             const value = Reflect.get(target, prop, receiver) as unknown;
             return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -196,6 +234,8 @@ describe('disk full', () => {
       async () => void (full = false),
       fs,
     );
-    results.push(`injected: ${check.counters.written} lines, lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}`);
+    results.push(
+      `injected: ${check.counters.written} lines, lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}`,
+    );
   });
 });

@@ -143,7 +143,11 @@ describe('hostile and odd files', () => {
     cleanups.push(tmp.remove);
     const logPath = path.join(tmp.dir, 'pods', 'ctr', '0.log');
     await fsp.mkdir(path.dirname(logPath), { recursive: true });
-    const dirs = [`${logPath}.20000101-000000`, `${logPath}.20000101-000001.gz`, `${logPath}.20991231-235959`];
+    const dirs = [
+      `${logPath}.20000101-000000`,
+      `${logPath}.20000101-000001.gz`,
+      `${logPath}.20991231-235959`,
+    ];
     for (const d of dirs) {
       await fsp.mkdir(d);
       await fsp.writeFile(path.join(d, 'inside'), 'keep me\n');
@@ -172,7 +176,10 @@ describe('hostile and odd files', () => {
     const s = await scenario(logPath, { maxFiles: 3 });
     await waitFor('the target past the limit', async () => (await fsp.stat(target)).size > 48 * 1024);
     const report = await s.manager.rotateOnce();
-    expect(hasErrorCode(report.containers[0]?.error, 'ERR_UNSAFE_PATH'), String(report.containers[0]?.error)).toBe(true);
+    expect(
+      hasErrorCode(report.containers[0]?.error, 'ERR_UNSAFE_PATH'),
+      String(report.containers[0]?.error),
+    ).toBe(true);
     expect(await fsp.readlink(logPath)).toBe(target);
     expect((await fsp.readdir(path.dirname(logPath))).sort()).toEqual(['0.log']);
     await s.stop();
@@ -188,7 +195,9 @@ describe('hostile and odd files', () => {
     await s.stop();
     const check = await checkInvariants(logPath, { maxFiles: 4, complete: false });
     expect(check.scan.data.filter((d) => d.codec === 'gzip').length).toBeGreaterThanOrEqual(1);
-    results.push(`spaces and newlines: ${s.rotations.length} rotations, ${s.compressions.length} compressions, lost ${check.counters.lostCount}`);
+    results.push(
+      `spaces and newlines: ${s.rotations.length} rotations, ${s.compressions.length} compressions, lost ${check.counters.lostCount}`,
+    );
     expect(check.violations, describeScan(check.scan)).toEqual([]);
   });
 
@@ -228,7 +237,11 @@ describe('hostile and odd files', () => {
         return entries;
       },
       async open(p, flags, mode) {
-        if (sabotage.when === 'compress-open' && isRotated(p) && (flags & (constants.O_WRONLY | constants.O_RDWR)) === 0)
+        if (
+          sabotage.when === 'compress-open' &&
+          isRotated(p) &&
+          (flags & (constants.O_WRONLY | constants.O_RDWR)) === 0
+        )
           await steal(p);
         return nodeFileSystem.open(p, flags, mode);
       },
@@ -276,8 +289,14 @@ describe('hostile and odd files', () => {
     );
     expect(events).toHaveLength(4);
     expect(lostByCrilog.slice(0, 20)).toEqual([]);
-    expect(check.violations.filter((v) => !v.includes('lines lost')), describeScan(check.scan)).toEqual([]);
+    expect(
+      check.violations.filter((v) => !v.includes('lines lost')),
+      describeScan(check.scan),
+    ).toEqual([]);
     // Only the sabotaged rename may fail its pass; the pass after it reopens the missing live log.
-    expect(failures.every((f) => f.startsWith('rename:')), failures.join('\n')).toBe(true);
+    expect(
+      failures.every((f) => f.startsWith('rename:')),
+      failures.join('\n'),
+    ).toBe(true);
   });
 });

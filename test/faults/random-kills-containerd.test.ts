@@ -36,44 +36,51 @@ describe.skipIf(skip)('random SIGKILLs of the daemon under a fast writer (contai
     while (cleanups.length) await cleanups.pop()!();
   });
 
-  it(`${KILLS} kills, whole history kept: nothing lost or duplicated`, async (ctx) => {
-    const h = suite.get(ctx);
-    const tmp = await makeTempDir('crilog-kills-ctrd-');
-    cleanups.push(tmp.remove);
-    const client = new CriTestClient({ endpoint: h.endpoint });
-    cleanups.push(async () => client.close());
-    const w: Workload = await startWorkload(client, h, { name: 'faultkills', script: BURST_COUNTER });
-    cleanups.push(() => w.dispose());
-    const seed = faultSeed();
-    const run = await randomKills({
-      main,
-      dir: tmp.dir,
-      flags: [
-        '--runtime',
-        'cri',
-        '--runtime-endpoint',
-        h.endpoint,
-        '--log-root',
-        w.logDir,
-        '--max-size',
-        '16Ki',
-        '--max-files',
-        '1000',
-        '--monitor-interval',
-        '50ms',
-      ],
-      logPath: w.logPath,
-      kills: KILLS,
-      maxFiles: 1000,
-      seed,
-      written: 'max',
-      cleanups,
-      stopWriter: async () => {
-        await w.stop();
-        await waitFor('the container exited', async () => (await client.containerStatus(w.containerId)).state === 'exited');
-      },
-    });
-    console.info(`[faults] random kills, containerd: ${run.summary}`);
-    expect(run.check.violations, run.summary).toEqual([]);
-  }, 120_000 * Math.max(1, Number(process.env.CRILOG_FAULT_SCALE) || 1));
+  it(
+    `${KILLS} kills, whole history kept: nothing lost or duplicated`,
+    async (ctx) => {
+      const h = suite.get(ctx);
+      const tmp = await makeTempDir('crilog-kills-ctrd-');
+      cleanups.push(tmp.remove);
+      const client = new CriTestClient({ endpoint: h.endpoint });
+      cleanups.push(async () => client.close());
+      const w: Workload = await startWorkload(client, h, { name: 'faultkills', script: BURST_COUNTER });
+      cleanups.push(() => w.dispose());
+      const seed = faultSeed();
+      const run = await randomKills({
+        main,
+        dir: tmp.dir,
+        flags: [
+          '--runtime',
+          'cri',
+          '--runtime-endpoint',
+          h.endpoint,
+          '--log-root',
+          w.logDir,
+          '--max-size',
+          '16Ki',
+          '--max-files',
+          '1000',
+          '--monitor-interval',
+          '50ms',
+        ],
+        logPath: w.logPath,
+        kills: KILLS,
+        maxFiles: 1000,
+        seed,
+        written: 'max',
+        cleanups,
+        stopWriter: async () => {
+          await w.stop();
+          await waitFor(
+            'the container exited',
+            async () => (await client.containerStatus(w.containerId)).state === 'exited',
+          );
+        },
+      });
+      console.info(`[faults] random kills, containerd: ${run.summary}`);
+      expect(run.check.violations, run.summary).toEqual([]);
+    },
+    120_000 * Math.max(1, Number(process.env.CRILOG_FAULT_SCALE) || 1),
+  );
 });

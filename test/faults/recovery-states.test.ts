@@ -96,7 +96,9 @@ describe('each interrupted state has one right answer', () => {
     const check = await s.finish();
     // No live log: the container ended while its only file had the rotated name.
     expect(check.violations.filter((v) => !v.startsWith('live log'))).toEqual([]);
-    results.push(`after-rename, container stopped: ${report.action}, files ${describeScan(check.scan)}; lost ${check.counters.lostCount}`);
+    results.push(
+      `after-rename, container stopped: ${report.action}, files ${describeScan(check.scan)}; lost ${check.counters.lostCount}`,
+    );
     expect(check.counters.lostCount).toBe(0);
   });
 
@@ -105,8 +107,12 @@ describe('each interrupted state has one right answer', () => {
     await fsp.rename(s.logPath, s.rotated(1));
     // containerd answers CONTAINER_UNKNOWN when it cannot reach a container's shim; the process may live on.
     const unknown: RuntimeService = {
-      listContainers: async () => (await s.runtime.listContainers()).map((c) => ({ ...c, state: 'unknown' as const })),
-      containerStatus: async (id) => ({ ...(await s.runtime.containerStatus(id)), state: 'unknown' as const }),
+      listContainers: async () =>
+        (await s.runtime.listContainers()).map((c) => ({ ...c, state: 'unknown' as const })),
+      containerStatus: async (id) => ({
+        ...(await s.runtime.containerStatus(id)),
+        state: 'unknown' as const,
+      }),
       reopenContainerLog: (id) => s.runtime.reopenContainerLog(id),
     };
     const manager = new ContainerLogManager({ runtime: unknown, maxSize: '1Mi', maxFiles: 5 });
@@ -116,7 +122,9 @@ describe('each interrupted state has one right answer', () => {
     await s.pass(); // the runtime answers again: reopen
     await s.burst();
     const check = await s.finish();
-    results.push(`after-rename, state unknown: ${report.action}, compressed ${report.compressed?.length ?? 0}; lost ${check.counters.lostCount}`);
+    results.push(
+      `after-rename, state unknown: ${report.action}, compressed ${report.compressed?.length ?? 0}; lost ${check.counters.lostCount}`,
+    );
     expect(check.violations, describeScan(check.scan)).toEqual([]);
   });
 
@@ -124,22 +132,36 @@ describe('each interrupted state has one right answer', () => {
     const s = await setup();
     await fsp.rename(s.logPath, s.rotated(1));
     const unknown: RuntimeService = {
-      listContainers: async () => (await s.runtime.listContainers()).map((c) => ({ ...c, state: 'unknown' as const })),
-      containerStatus: async (id) => ({ ...(await s.runtime.containerStatus(id)), state: 'unknown' as const }),
+      listContainers: async () =>
+        (await s.runtime.listContainers()).map((c) => ({ ...c, state: 'unknown' as const })),
+      containerStatus: async (id) => ({
+        ...(await s.runtime.containerStatus(id)),
+        state: 'unknown' as const,
+      }),
       reopenContainerLog: (id) => s.runtime.reopenContainerLog(id),
     };
     // A budget far below what the writer has written: every rotated file is a candidate.
-    const manager = new ContainerLogManager({ runtime: unknown, maxSize: '1Mi', maxFiles: 5, maxTotalSize: '1Ki' });
+    const manager = new ContainerLogManager({
+      runtime: unknown,
+      maxSize: '1Mi',
+      maxFiles: 5,
+      maxTotalSize: '1Ki',
+    });
     cleanups.push(() => manager.stop());
     const removed: string[] = [];
     manager.on('budget', (e) => removed.push(...e.removed));
     await manager.rotateOnce();
-    const stillThere = await fsp.lstat(s.rotated(1)).then(() => true, () => false);
+    const stillThere = await fsp.lstat(s.rotated(1)).then(
+      () => true,
+      () => false,
+    );
     if (stillThere) await s.burst(); // still writing into the renamed file
     await s.pass(); // the runtime answers again: reopen
     await s.burst();
     const check = await s.finish();
-    results.push(`after-rename, state unknown, over budget: budget removed ${removed.length} file(s); lost ${check.counters.lostCount}`);
+    results.push(
+      `after-rename, state unknown, over budget: budget removed ${removed.length} file(s); lost ${check.counters.lostCount}`,
+    );
     expect(removed, 'the budget deleted the file the runtime may still write to').toEqual([]);
     expect(check.violations, describeScan(check.scan)).toEqual([]);
   });
@@ -171,7 +193,9 @@ describe('each interrupted state has one right answer', () => {
     const report = await s.pass();
     expect(report.removed).toEqual([s.rotated(1)]);
     const check = await s.finish();
-    results.push(`raw + complete .gz: raw removed; lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}`);
+    results.push(
+      `raw + complete .gz: raw removed; lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}`,
+    );
     expect(check.violations, describeScan(check.scan)).toEqual([]);
   });
 
@@ -212,7 +236,9 @@ describe('each interrupted state has one right answer', () => {
     expect(scan.data.length).toBeLessThanOrEqual(3);
     expect(report.removed).toEqual(expect.arrayContaining([s.rotated(1), s.rotated(2), s.rotated(3)]));
     const check = await s.finish(false);
-    results.push(`excess files: ${report.removed?.length} removed, ${scan.data.length} kept; lost (beyond retention) ${check.counters.lostCount}`);
+    results.push(
+      `excess files: ${report.removed?.length} removed, ${scan.data.length} kept; lost (beyond retention) ${check.counters.lostCount}`,
+    );
     expect(check.violations, describeScan(check.scan)).toEqual([]);
   });
 });

@@ -76,7 +76,10 @@ describe('runtime faults', () => {
     const { rt, rotations, runtimeErrors, passUntil } = await setup();
     const before = await fsp.lstat(rt.logPath);
     rt.reopenFault = { kind: 'fail' };
-    await passUntil('three failed rotations', () => rotations.filter((r) => r.outcome === 'reopen_failed').length >= 3);
+    await passUntil(
+      'three failed rotations',
+      () => rotations.filter((r) => r.outcome === 'reopen_failed').length >= 3,
+    );
     const scan = await scanLogDir(rt.logPath);
     // Moved back each time: one file, the same inode the runtime writes to, no second name.
     expect(scan.data.map((d) => d.path)).toEqual([rt.logPath]);
@@ -84,7 +87,10 @@ describe('runtime faults', () => {
     expect(scan.aliases).toEqual([]);
     expect(runtimeErrors.some((e) => e.method === 'reopenContainerLog')).toBe(true);
     rt.reopenFault = { kind: 'ok' };
-    await passUntil('two rotations after the runtime recovered', () => rotations.filter((r) => r.outcome === 'success').length >= 2);
+    await passUntil(
+      'two rotations after the runtime recovered',
+      () => rotations.filter((r) => r.outcome === 'success').length >= 2,
+    );
     await finish(rt, 'reopen fails');
   });
 
@@ -94,40 +100,49 @@ describe('runtime faults', () => {
     rt.reopenFault = { kind: 'delay', ms: 750 };
     await passUntil('a timed-out rotation', () => rotations.some((r) => r.outcome === 'reopen_failed'));
     rt.reopenFault = { kind: 'ok' };
-    expect(runtimeErrors.find((e) => e.method === 'reopenContainerLog')?.error).toSatisfy((e: Error) =>
-      hasErrorCode(e, 'ERR_RUNTIME_UNAVAILABLE') || /deadline/i.test(String(e)),
+    expect(runtimeErrors.find((e) => e.method === 'reopenContainerLog')?.error).toSatisfy(
+      (e: Error) => hasErrorCode(e, 'ERR_RUNTIME_UNAVAILABLE') || /deadline/i.test(String(e)),
     );
     await waitFor('the late reopen', () => rt.reopens.completed >= 1);
     // The late reopen opened the moved-back file again: still the same inode, nothing split.
     expect((await fsp.lstat(rt.logPath)).ino).toBe(before.ino);
-    await passUntil('two rotations after', () => rotations.filter((r) => r.outcome === 'success').length >= 2);
+    await passUntil(
+      'two rotations after',
+      () => rotations.filter((r) => r.outcome === 'success').length >= 2,
+    );
     await finish(rt, 'reopen times out, lands after the move back');
   });
 
   it('ReopenContainerLog times out and the runtime reopens before the move back: the rotated file stays history', async () => {
-    let rt!: CounterRuntime;
+    const late: { rt?: CounterRuntime } = {};
     let holdLink = false;
     const fs: FileSystem = {
       ...nodeFileSystem,
       async link(from, to) {
         // The move back waits until the late reopen made a new live file: the EEXIST branch.
-        if (holdLink) await waitFor('the late reopen before the move back', () => rt.reopens.completed >= 1);
+        if (holdLink)
+          await waitFor('the late reopen before the move back', () => late.rt!.reopens.completed >= 1);
         return nodeFileSystem.link(from, to);
       },
     };
     const ctx = await setup({ callTimeoutMs: 250, fs });
-    rt = ctx.rt;
+    const rt = (late.rt = ctx.rt);
     const before = await fsp.lstat(rt.logPath);
     rt.reopenFault = { kind: 'delay', ms: 500 };
     holdLink = true;
-    await ctx.passUntil('a timed-out rotation', () => ctx.rotations.some((r) => r.outcome === 'reopen_failed'));
+    await ctx.passUntil('a timed-out rotation', () =>
+      ctx.rotations.some((r) => r.outcome === 'reopen_failed'),
+    );
     holdLink = false;
     rt.reopenFault = { kind: 'ok' };
     const scan = await scanLogDir(rt.logPath);
     expect(scan.live?.ino).not.toBe(before.ino);
     expect(scan.data.length).toBe(2);
     expect(scan.data[0]?.ino).toBe(before.ino);
-    await ctx.passUntil('two rotations after', () => ctx.rotations.filter((r) => r.outcome === 'success').length >= 2);
+    await ctx.passUntil(
+      'two rotations after',
+      () => ctx.rotations.filter((r) => r.outcome === 'success').length >= 2,
+    );
     await finish(rt, 'reopen times out, lands before the move back');
   });
 });
@@ -168,7 +183,9 @@ describe('runtime outages seen by the daemon', () => {
     await rt.stopWriter();
     await daemon.stop();
     const check = await checkInvariants(rt.logPath, { maxFiles: 1000, complete: true });
-    results.push(`socket missing at start: ${check.counters.written} lines, lost ${check.counters.lostCount}`);
+    results.push(
+      `socket missing at start: ${check.counters.written} lines, lost ${check.counters.lostCount}`,
+    );
     expect(check.violations, describeScan(check.scan)).toEqual([]);
   });
 
@@ -179,8 +196,8 @@ describe('runtime outages seen by the daemon', () => {
     cleanups.push(() => rt.close());
     const { daemon, passes, rotations } = await startDaemon(tmp.dir, rt.endpoint);
     await waitFor('a rotation', () => rotations.some((r) => r.outcome === 'success'));
-    let restarted: CriServerHandle | undefined;
-    cleanups.push(() => restarted?.close());
+    const restarted: { server?: CriServerHandle } = {};
+    cleanups.push(() => restarted.server?.close());
     // The server goes away while crilog waits for ReopenContainerLog: the call is cut off mid-pass.
     rt.reopenFault = {
       kind: 'hook',
@@ -196,15 +213,18 @@ describe('runtime outages seen by the daemon', () => {
     const live = await scanLogDir(rt.logPath);
     expect(live.live, 'the live log was moved back').not.toBeNull();
     const outageRotations = rotations.length;
-    restarted = await serveCri(rt.runtime, rt.socket);
+    restarted.server = await serveCri(rt.runtime, rt.socket);
     await waitFor('ready again', () => daemon.ready);
-    await waitFor('two rotations after the restart', () =>
-      rotations.slice(outageRotations).filter((r) => r.outcome === 'success').length >= 2,
+    await waitFor(
+      'two rotations after the restart',
+      () => rotations.slice(outageRotations).filter((r) => r.outcome === 'success').length >= 2,
     );
     await rt.stopWriter();
     await daemon.stop();
     const check = await checkInvariants(rt.logPath, { maxFiles: 1000, complete: true });
-    results.push(`runtime restart mid-rotation: ${check.counters.written} lines, lost ${check.counters.lostCount}`);
+    results.push(
+      `runtime restart mid-rotation: ${check.counters.written} lines, lost ${check.counters.lostCount}`,
+    );
     expect(check.violations, describeScan(check.scan)).toEqual([]);
   });
 });

@@ -56,7 +56,10 @@ export function spawnDaemon(main: string, flags: string[], crashAt?: string): Da
   const env: NodeJS.ProcessEnv = { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' };
   delete env.CRILOG_TEST_CRASH_AT;
   if (crashAt) env.CRILOG_TEST_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, [main, 'daemon', ...flags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, 'daemon', ...flags], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(child);
   const lines: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
@@ -76,7 +79,11 @@ export function spawnDaemon(main: string, flags: string[], crashAt?: string): Da
         continue;
       }
       lines.push(line);
-      for (const w of [...waiters]) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+      for (const w of [...waiters]) {
+        if (!w.match(line)) continue;
+        waiters.delete(w);
+        w.resolve(line);
+      }
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));

@@ -63,13 +63,27 @@ export async function scanLogDir(logPath: string): Promise<LogDirScan> {
     }
     rotated.push({
       ...parsed,
-      file: { path: file, codec: parsed.codec, live: false, mode: st.mode & 0o7777, ino: st.ino, size: st.size },
+      file: {
+        path: file,
+        codec: parsed.codec,
+        live: false,
+        mode: st.mode & 0o7777,
+        ino: st.ino,
+        size: st.size,
+      },
     });
   }
   rotated.sort(compareKeys);
   scan.data = rotated.map((r) => r.file);
   if (live?.isFile())
-    scan.data.push({ path: logPath, codec: null, live: true, mode: live.mode & 0o7777, ino: live.ino, size: live.size });
+    scan.data.push({
+      path: logPath,
+      codec: null,
+      live: true,
+      mode: live.mode & 0o7777,
+      ino: live.ino,
+      size: live.size,
+    });
   return scan;
 }
 
@@ -121,7 +135,8 @@ export async function readHistory(scan: LogDirScan): Promise<History> {
       const e = END.exec(message);
       if (n) history.numbers.push(Number(n[1]));
       else if (e) history.end = Number(e[1]);
-      else if (history.malformed.length < 20) history.malformed.push(`${file.path}: ${message.slice(0, 120)}`);
+      else if (history.malformed.length < 20)
+        history.malformed.push(`${file.path}: ${message.slice(0, 120)}`);
     }
   }
   return history;
@@ -207,13 +222,16 @@ export async function checkInvariants(
       ? history.numbers.reduce((m, n) => Math.max(m, n + 1), 0)
       : (opts.written ?? history.end);
   const violations: string[] = [];
-  if (written === undefined) violations.push('no end marker: the writer did not finish or its last line was lost');
+  if (written === undefined)
+    violations.push('no end marker: the writer did not finish or its last line was lost');
   const counters = countLines(history, written ?? Math.max(-1, ...history.numbers) + 1);
-  if (counters.lostCount) violations.push(`${counters.lostCount} lines lost, e.g. ${counters.lost.join(',')}`);
+  if (counters.lostCount)
+    violations.push(`${counters.lostCount} lines lost, e.g. ${counters.lost.join(',')}`);
   if (counters.duplicatedCount)
     violations.push(`${counters.duplicatedCount} lines duplicated, e.g. ${counters.duplicated.join(',')}`);
   if (counters.outOfOrder.length) violations.push(`lines out of order: ${counters.outOfOrder.join(',')}`);
-  if (opts.complete && counters.first !== 0) violations.push(`history starts at line ${counters.first}, not 0`);
+  if (opts.complete && counters.first !== 0)
+    violations.push(`history starts at line ${counters.first}, not 0`);
   if (history.malformed.length) violations.push(`malformed lines: ${history.malformed.join(' | ')}`);
   if (history.torn.length) violations.push(`files torn mid-record: ${history.torn.join(', ')}`);
   if (!scan.live) violations.push(`live log "${logPath}" is missing`);
@@ -225,7 +243,9 @@ export async function checkInvariants(
   const liveMode = scan.live ? scan.live.mode & 0o777 : 0o777;
   for (const f of scan.data)
     if ((f.mode & 0o777 & ~liveMode) !== 0)
-      violations.push(`${f.path} has mode ${f.mode.toString(8)}, more readable than the live log's ${liveMode.toString(8)}`);
+      violations.push(
+        `${f.path} has mode ${f.mode.toString(8)}, more readable than the live log's ${liveMode.toString(8)}`,
+      );
   return { scan, history, counters, violations };
 }
 

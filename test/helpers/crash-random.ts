@@ -1,6 +1,12 @@
 import { expect } from 'vitest';
 import { isolatedFlags, spawnDaemon } from './crash-daemon.js';
-import { checkInvariants, describeScan, scanLogDir, type InvariantCheck, type LogDirScan } from './crash-logs.js';
+import {
+  checkInvariants,
+  describeScan,
+  scanLogDir,
+  type InvariantCheck,
+  type LogDirScan,
+} from './crash-logs.js';
 import { waitFor } from './crash-runtime.js';
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed with `CRILOG_FAULT_SEED`. */
@@ -31,7 +37,12 @@ export interface RandomKillRun {
 }
 
 function halfDoneKinds(s: LogDirScan) {
-  return { liveMissing: s.live === null, tmp: s.tmp.length > 0, twin: s.twins.length > 0, alias: s.aliases.length > 0 };
+  return {
+    liveMissing: s.live === null,
+    tmp: s.tmp.length > 0,
+    twin: s.twins.length > 0,
+    alias: s.aliases.length > 0,
+  };
 }
 
 /**

@@ -6,7 +6,9 @@ import { runRuntimeServer, type RuntimeServerHandle } from '../../src/runtime/lo
 import type { LocalRuntime } from '../../src/runtime/local/local-runtime.js';
 
 /** The container process of the fault suite: numbered lines, `end <count>` on SIGTERM. */
-export const COUNTER_WRITER = fileURLToPath(new URL('../faults/fixtures/counter-writer.mjs', import.meta.url));
+export const COUNTER_WRITER = fileURLToPath(
+  new URL('../faults/fixtures/counter-writer.mjs', import.meta.url),
+);
 
 /** Polls `check` every 10 ms until it returns a truthy value; throws naming `what` at the deadline. */
 export async function waitFor<T>(
@@ -72,7 +74,11 @@ export interface CounterRuntimeOptions {
  */
 export async function startCounterRuntime(opts: CounterRuntimeOptions): Promise<CounterRuntime> {
   const socket = opts.socket ?? path.join(opts.dir, 'cri.sock');
-  const handle = await runRuntimeServer({ socket, logRoot: path.join(opts.dir, 'pods'), stopGracePeriodMs: 5000 });
+  const handle = await runRuntimeServer({
+    socket,
+    logRoot: path.join(opts.dir, 'pods'),
+    stopGracePeriodMs: 5000,
+  });
   const runtime = handle.runtime;
   const spec = {
     name: 'counter',

@@ -1,7 +1,13 @@
 import { expect } from 'vitest';
 import type { CrashStep } from '../../src/rotation/crash-point.js';
 import { isolatedFlags, spawnDaemon, type DaemonProcess } from './crash-daemon.js';
-import { checkInvariants, describeScan, scanLogDir, type InvariantCheck, type LogDirScan } from './crash-logs.js';
+import {
+  checkInvariants,
+  describeScan,
+  scanLogDir,
+  type InvariantCheck,
+  type LogDirScan,
+} from './crash-logs.js';
 import { makeTempDir, startCounterRuntime, waitFor, type CounterRuntime } from './crash-runtime.js';
 
 /** Live log size that triggers a rotation in the crash cases: ~7 rotations/s at the writer's ~180 KiB/s. */
@@ -83,8 +89,7 @@ export async function crashAndRecover(
   const check = await checkInvariants(rt.logPath, { maxFiles, complete: maxFiles > 20 });
   const summary =
     `${step} maxFiles=${maxFiles}: crash state ${describeScan(crashed)}; ` +
-      `${check.counters.written} lines written, lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}, ` +
+    `${check.counters.written} lines written, lost ${check.counters.lostCount}, duplicated ${check.counters.duplicatedCount}, ` +
     `${check.scan.data.length} files, first line kept ${check.counters.first}`;
   return { check, summary };
 }
-

@@ -249,7 +249,8 @@ export class LogTrigger implements ChangeTracker {
     if (entry.timer) return;
     const now = performance.now();
     // Close to the limit a few milliseconds of delay are a few hundred kilobytes of overshoot.
-    const throttle = entry.lastSize >= entry.target.limit * 0.75 ? 0 : this.#opts.throttleMs;
+    const { limit } = entry.target;
+    const throttle = limit > 0 && entry.lastSize >= limit * 0.75 ? 0 : this.#opts.throttleMs;
     const wait = Math.max(entry.lastStatAt + throttle, entry.holdUntil) - now;
     if (wait <= 0) void this.#run(entry);
     else this.#schedule(entry, wait);
