@@ -38,9 +38,16 @@ function writerRuntime(id, logPath) {
   const waiting = new Map();
   let seq = 0;
   let running = true;
+  const notRunning = () =>
+    Object.assign(new Error(`container "${id}" is not running`), { code: 'ERR_CONTAINER_NOT_RUNNING' });
+  // A reopen the writer will never answer (it stopped or died) fails like one of a stopped container.
+  const failPending = () => {
+    for (const settle of waiting.values()) settle(notRunning());
+  };
   const ready = new Promise((resolve, reject) => {
     child.once('exit', (code) => {
       running = false;
+      failPending();
       reject(new Error(`writer exited with ${code}`));
     });
     child.on('message', (m) => {
@@ -61,19 +68,23 @@ function writerRuntime(id, logPath) {
     },
     async reopenContainerLog(cid) {
       if (cid !== id) throw notFound(cid);
-      if (!running) throw Object.assign(new Error('not running'), { code: 'ERR_CONTAINER_NOT_RUNNING' });
+      if (!running) throw notRunning();
       const n = ++seq;
-      await new Promise((resolve) => {
-        waiting.set(n, resolve);
-        child.send({ type: 'reopen', seq: n });
-      });
-      waiting.delete(n);
+      try {
+        await new Promise((resolve, reject) => {
+          waiting.set(n, (err) => (err ? reject(err) : resolve()));
+          child.send({ type: 'reopen', seq: n });
+        });
+      } finally {
+        waiting.delete(n);
+      }
     },
     async stop() {
       const reply = new Promise((resolve) => child.on('message', (m) => m.type === 'stopped' && resolve(m)));
       child.send({ type: 'stop' });
       const m = await reply;
       running = false;
+      failPending();
       return m;
     },
     kill: () => child.kill('SIGKILL'),

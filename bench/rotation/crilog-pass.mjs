@@ -38,6 +38,7 @@ manager.on('compression', (e) =>
     bytesIn: e.bytesIn,
     bytesOut: e.bytesOut,
     durationMs: e.durationMs,
+    endMs: performance.now() - started,
     error: e.error?.message,
   }),
 );
@@ -60,6 +61,8 @@ process.stdout.write(
     bytesIn: compressions.reduce((n, c) => n + c.bytesIn, 0),
     bytesOut: compressions.reduce((n, c) => n + c.bytesOut, 0),
     compressionMs: compressions.map((c) => Math.round(c.durationMs)),
+    // [start, end] of each compression from the start of the pass: gaps and a lone tail show idle cores.
+    timeline: compressions.map((c) => [Math.round(c.endMs - c.durationMs), Math.round(c.endMs)]),
     errors: [
       ...failed,
       ...compressions.filter((c) => c.outcome === 'error').map((c) => `${c.path}: ${c.error}`),

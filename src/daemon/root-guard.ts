@@ -1,11 +1,11 @@
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CrilogError } from '../errors/crilog-error.js';
 import type { ContainerInfo, ContainerStatus, RuntimeService } from '../ports/runtime-service.js';
 
 /**
- * True when `logPath` lies strictly inside one of `roots`. The check is lexical after `path.resolve`
- * (so `..` segments cannot escape) and deliberately does not follow symlinks: resolving them would let
- * a link planted inside a root vouch for a target outside it.
+ * True when `logPath` lies strictly inside one of `roots`, lexically after `path.resolve` (so `..`
+ * segments cannot escape). This alone does not see symlinks; `isReallyUnderRoots` adds that.
  */
 export function isUnderRoots(logPath: string, roots: readonly string[]): boolean {
   if (!path.isAbsolute(logPath)) return false;
@@ -14,6 +14,26 @@ export function isUnderRoots(logPath: string, roots: readonly string[]): boolean
     const r = path.resolve(root);
     const prefix = r.endsWith(path.sep) ? r : r + path.sep;
     return resolved.startsWith(prefix) && resolved.length > prefix.length;
+  });
+}
+
+/**
+ * The lexical check, plus: the log's directory, with every symlink resolved, must still lie inside the
+ * resolved root. A symlinked directory inside a root that points elsewhere is refused. A directory that
+ * does not exist (yet) falls back to the lexical answer: there is nothing to follow.
+ */
+export async function isReallyUnderRoots(logPath: string, roots: readonly string[]): Promise<boolean> {
+  if (!isUnderRoots(logPath, roots)) return false;
+  let dir: string;
+  try {
+    dir = await fsp.realpath(path.dirname(path.resolve(logPath)));
+  } catch {
+    return true;
+  }
+  const realRoots = await Promise.all(roots.map((r) => fsp.realpath(r).catch(() => path.resolve(r))));
+  return realRoots.some((root) => {
+    const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+    return dir === root || dir.startsWith(prefix);
   });
 }
 
@@ -58,7 +78,7 @@ export class RootGuardRuntime implements RuntimeService {
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     const status = await this.inner.containerStatus(id);
-    if (!isUnderRoots(status.logPath, this.roots)) {
+    if (!(await isReallyUnderRoots(status.logPath, this.roots))) {
       this.#allowed.delete(id);
       const error = new OutsideRootsError(id, status.logPath, this.roots);
       const key = `${id}\0${status.logPath}`;

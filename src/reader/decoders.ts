@@ -22,7 +22,14 @@ const decoders = new Map<CodecName, DecoderFactory>([
   ],
 ]);
 // zstd comes from the optional `zstd-napi` binding, the same one rotation compresses with.
-if (isCodecAvailable('zstd')) decoders.set('zstd', () => getCodec('zstd').createDecompressor());
+const zstdDecoder: DecoderFactory | undefined = isCodecAvailable('zstd') ? () => getCodec('zstd').createDecompressor() : undefined;
+if (zstdDecoder) decoders.set('zstd', zstdDecoder);
+
+/** Restores the built-in decoders (zstd only where `zstd-napi` is installed); for tests. */
+export function resetDecoders(): void {
+  if (zstdDecoder) decoders.set('zstd', zstdDecoder);
+  else decoders.delete('zstd');
+}
 
 /**
  * Registers (or replaces) the decoder the reader uses for `.gz` or `.zst` files. Node 20 has no zstd,

@@ -54,10 +54,10 @@ async function runFastWriter(trigger: Partial<LogTriggerOptions>) {
   const logPath = path.join(dir, 'pod', 'app', '0.log');
   await fsp.mkdir(path.dirname(logPath), { recursive: true });
   const limit = 4 * MiB;
-  const runtime = new WriterRuntime('app', logPath, 20 * 1000 * 1000);
+  const runtime = new WriterRuntime('app', logPath, 10 * 1000 * 1000);
   cleanup.push(() => runtime.kill());
   await runtime.ready;
-  // No periodic pass (an hour apart): only the trigger can rotate within this test.
+  // 10 MB/s fills the 4 MiB limit in 0.4 s; no periodic pass (an hour apart): only the trigger rotates here.
   const manager = new ContainerLogManager({
     runtime,
     maxSize: limit,

@@ -19,7 +19,7 @@ type Reply =
 export class WriterRuntime implements RuntimeService {
   readonly child: ChildProcess;
   #seq = 0;
-  readonly #waiting = new Map<number, () => void>();
+  readonly #waiting = new Map<number, (err?: Error) => void>();
   #stopped: Promise<{ written: number; generations: number[] }> | undefined;
   readonly ready: Promise<void>;
 
@@ -30,6 +30,10 @@ export class WriterRuntime implements RuntimeService {
   ) {
     this.child = fork(WRITER_SCRIPT, [logPath, String(bytesPerSecond)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    // A reopen the writer will never answer (it stopped or died) fails like one of a stopped container.
+    this.child.once('exit', () => {
+      for (const settle of this.#waiting.values()) settle(new ContainerNotRunningError(this.id));
     });
     this.ready = new Promise((resolve, reject) => {
       this.child.once('error', reject);
@@ -60,11 +64,14 @@ export class WriterRuntime implements RuntimeService {
     if (id !== this.id) throw new ContainerNotFoundError(id);
     if (!this.running) throw new ContainerNotRunningError(id);
     const seq = ++this.#seq;
-    await new Promise<void>((resolve) => {
-      this.#waiting.set(seq, resolve);
-      this.child.send({ type: 'reopen', seq });
-    });
-    this.#waiting.delete(seq);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#waiting.set(seq, (err) => (err ? reject(err) : resolve()));
+        this.child.send({ type: 'reopen', seq });
+      });
+    } finally {
+      this.#waiting.delete(seq);
+    }
   }
 
   get running(): boolean {
@@ -79,6 +86,7 @@ export class WriterRuntime implements RuntimeService {
       );
       this.child.send({ type: 'stop' });
       const m = (await reply) as Extract<Reply, { type: 'stopped' }>;
+      for (const settle of this.#waiting.values()) settle(new ContainerNotRunningError(this.id));
       if (this.child.exitCode === null) await once(this.child, 'exit');
       return { written: m.written, generations: m.generations };
     })();
