@@ -7,6 +7,8 @@ import type { CompressionEvent } from './types.js';
 interface Job {
   controller: AbortController;
   promise: Promise<CompressResult | undefined>;
+  /** Set once the job holds a compression slot; before that, cancelling needs no waiting. */
+  started: boolean;
 }
 
 /**
@@ -31,9 +33,11 @@ export class CompressionQueue {
     const existing = this.#jobs.get(raw);
     if (existing) return existing.promise;
     const controller = new AbortController();
-    const promise = this.limiter
+    const job: Job = { controller, promise: Promise.resolve(undefined), started: false };
+    job.promise = this.limiter
       .run(async () => {
         if (controller.signal.aborted) return undefined;
+        job.started = true;
         const started = performance.now();
         try {
           const result = await compressFile(raw, {
@@ -64,9 +68,11 @@ export class CompressionQueue {
           return undefined;
         }
       })
-      .finally(() => this.#jobs.delete(raw));
-    this.#jobs.set(raw, { controller, promise });
-    return promise;
+      .finally(() => {
+        if (this.#jobs.get(raw) === job) this.#jobs.delete(raw);
+      });
+    this.#jobs.set(raw, job);
+    return job.promise;
   }
 
   /** True while `raw` is queued or being compressed. */
@@ -79,6 +85,12 @@ export class CompressionQueue {
     const job = this.#jobs.get(raw);
     if (!job) return;
     job.controller.abort();
+    if (!job.started) {
+      // Still waiting for a slot: once aborted it can never touch the file, so a rotation that wants to
+      // delete it need not wait behind a backlog of other compressions.
+      this.#jobs.delete(raw);
+      return;
+    }
     await job.promise;
   }
 

@@ -309,3 +309,21 @@ describe('ContainerLogManager.start/stop', () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('ContainerLogManager.stop during a pass', () => {
+  it('finishes the container in flight and skips the ones still queued', async () => {
+    const { manager, runtime } = await setup({ workers: 1 }, ['a', 'b', 'c']);
+    let release!: () => void;
+    runtime.statusGate = new Promise((r) => (release = r));
+    const pass = manager.rotateOnce();
+    await new Promise((r) => setImmediate(r));
+    const stopped = manager.stop();
+    release();
+    await stopped;
+    const report = await pass;
+    expect(report.containers.map((c) => c.action)).toEqual(['none', 'skipped', 'skipped']);
+    expect(runtime.count('containerStatus')).toBe(1);
+    // A stopped manager can run again.
+    expect((await manager.rotateOnce()).containers.map((c) => c.action)).toEqual(['none', 'none', 'none']);
+  });
+});

@@ -32,6 +32,8 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   readonly #policyWarned = new Set<string>();
   #timer: TimerHandle | undefined;
   #running = false;
+  /** While stopping, checks still queued for a worker are skipped instead of started. */
+  #stopping = false;
 
   constructor(options: ContainerLogManagerOptions) {
     super();
@@ -80,7 +82,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     const ctx = this.#context();
     return this.#track(
       this.#containers.run(async () => {
-        const report = await this.#mutex.run(id, () => checkContainer(ctx, id));
+        const report = await this.#check(ctx, id);
         await this.#enforceBudget();
         return report;
       }),
@@ -135,10 +137,20 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
    */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping = true;
     if (this.#timer !== undefined) this.options.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#compressions.drain(true);
-    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    try {
+      await this.#compressions.drain(true);
+      while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    } finally {
+      this.#stopping = false;
+    }
+  }
+
+  #check(ctx: CheckContext, id: string): Promise<ContainerReport> {
+    if (this.#stopping) return Promise.resolve({ id, action: 'skipped' });
+    return this.#mutex.run(id, () => checkContainer(ctx, id));
   }
 
   async #pass(): Promise<PassReport> {
@@ -161,9 +173,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     }
     const ctx = this.#context();
     // Stopped containers are checked too: their rotated files are trimmed and compressed by policy.
-    const containers = await Promise.all(
-      list.map((c) => this.#containers.run(() => this.#mutex.run(c.id, () => checkContainer(ctx, c.id)))),
-    );
+    const containers = await Promise.all(list.map((c) => this.#containers.run(() => this.#check(ctx, c.id))));
     this.#budget?.retain(new Set(list.map((c) => c.id)));
     await this.#enforceBudget();
     await Promise.all(ctx.scheduled);
