@@ -21,7 +21,7 @@ const line = () => {
   }
 };
 
-const tickMs = 100;
+const tickMs = style === 'tick' ? 1000 : 100;
 setInterval(() => {
   let budget = (rate * tickMs) / 1000;
   let out = '';

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import { addConfigOptions, configFromOptions, type ConfigOptionValues } from '../config-options.js';
+import path from 'node:path';
 import type { CliContext } from '../context.js';
+import { startStatusView } from '../status-view.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
+
+/** The daemon's own flags on top of the shared config flags. */
+interface DaemonOptionValues extends ConfigOptionValues {
+  statusView?: boolean;
+  logFile?: string;
+}
 
 /** Longest wait for a clean stop before giving up (the orchestrator's grace period is usually 30 s). */
 export const STOP_DEADLINE_MS = 10_000;
@@ -16,55 +24,93 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
       '\nFlags override the --config file, which overrides the defaults. Exit codes: 0 after a clean stop on\n' +
         'SIGTERM/SIGINT, 1 when the daemon cannot run (lock held, address in use), 2 for bad flags or config.',
     );
-  addConfigOptions(cmd).action(async (opts: ConfigOptionValues) => {
-    const config = await configFromOptions(opts, ctx.cwd);
-    const [{ Daemon }, { createLogger }] = await Promise.all([
-      import('../../daemon/daemon.js'),
-      import('../../daemon/logger.js'),
-    ]);
-    const logger = createLogger(config.logLevel, ctx.daemonLog);
-    // Listen before starting: a signal that arrives during start stops the daemon right after it.
-    let signalled: (signal: string) => void = () => {};
-    let forced: (signal: string) => void = () => {};
-    const signal = new Promise<string>((resolve) => (signalled = resolve));
-    const force = new Promise<string>((resolve) => (forced = resolve));
-    let count = 0;
-    const handlers = {
-      SIGTERM: () => (count++ === 0 ? signalled : forced)('SIGTERM'),
-      SIGINT: () => (count++ === 0 ? signalled : forced)('SIGINT'),
-    };
-    ctx.signals.on('SIGTERM', handlers.SIGTERM);
-    ctx.signals.on('SIGINT', handlers.SIGINT);
-    const daemon = new Daemon({ config, logger, runtimeFactories: ctx.runtimeFactories, env: ctx.env });
-    try {
-      try {
-        await daemon.start();
-      } catch (err) {
-        logger.error({ err }, 'crilog daemon could not start');
-        throw err;
-      }
-      const received = await signal;
-      logger.info({ signal: received }, 'signal received; finishing in-flight rotations');
-      let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([
-        daemon.stop().then(() => 'stopped' as const),
-        force.then((s) => `second ${s}` as const),
-        new Promise<'deadline'>(
-          (resolve) => (timer = setTimeout(() => resolve('deadline'), STOP_DEADLINE_MS)),
-        ),
+  addConfigOptions(cmd)
+    .option(
+      '--status-view',
+      'show a live status table in the terminal (default with --runtime local on a terminal)',
+    )
+    .option('--no-status-view', 'never show the live status table')
+    .option(
+      '--log-file <path>',
+      'write the JSON logs to this file instead of stdout (default with the status view: crilog.log beside the first log root)',
+    )
+    .action(async (opts: DaemonOptionValues) => {
+      const config = await configFromOptions(opts, ctx.cwd);
+      const [{ Daemon }, { createLogger }, { pino }] = await Promise.all([
+        import('../../daemon/daemon.js'),
+        import('../../daemon/logger.js'),
+        import('pino'),
       ]);
-      clearTimeout(timer);
-      if (outcome === 'stopped') {
-        ctx.exitCode = EXIT_OK;
-      } else {
-        // Whatever was cut short is recovered by the next start.
-        logger.error({ reason: outcome }, 'stopping did not finish; exiting anyway');
-        daemon.releaseLockSync();
-        ctx.exitCode = EXIT_FAILURE;
+      const view =
+        opts.statusView ?? (config.runtime === 'local' && (ctx.stdout as { isTTY?: boolean }).isTTY === true);
+      const logFile =
+        opts.logFile !== undefined
+          ? path.resolve(ctx.cwd, opts.logFile)
+          : view
+            ? path.join(path.dirname(config.logRoots[0] ?? ctx.cwd), 'crilog.log')
+            : undefined;
+      // The status view owns the terminal, so the JSON logs go to a file while it runs.
+      const logger = createLogger(
+        config.logLevel,
+        logFile ? pino.destination({ dest: logFile, mkdir: true, sync: true }) : ctx.daemonLog,
+      );
+      // Listen before starting: a signal that arrives during start stops the daemon right after it.
+      let signalled: (signal: string) => void = () => {};
+      let forced: (signal: string) => void = () => {};
+      const signal = new Promise<string>((resolve) => (signalled = resolve));
+      const force = new Promise<string>((resolve) => (forced = resolve));
+      let count = 0;
+      const handlers = {
+        SIGTERM: () => (count++ === 0 ? signalled : forced)('SIGTERM'),
+        SIGINT: () => (count++ === 0 ? signalled : forced)('SIGINT'),
+      };
+      ctx.signals.on('SIGTERM', handlers.SIGTERM);
+      ctx.signals.on('SIGINT', handlers.SIGINT);
+      const daemon = new Daemon({ config, logger, runtimeFactories: ctx.runtimeFactories, env: ctx.env });
+      try {
+        try {
+          await daemon.start();
+        } catch (err) {
+          logger.error({ err }, 'crilog daemon could not start');
+          throw err;
+        }
+        const stopView = view
+          ? startStatusView({
+              report: () => daemon.statusReport(),
+              out: ctx.stdout,
+              ansi: (ctx.stdout as { isTTY?: boolean }).isTTY === true,
+              footer: [
+                `logs: ${logFile ?? 'stdout'}`,
+                `metrics: http://${config.metricsAddress.text}/metrics   status as JSON: crilog status --daemon http://${config.metricsAddress.text}`,
+                'Ctrl-C stops crilog and its processes cleanly.',
+              ],
+            })
+          : async () => {};
+        const received = await signal;
+        await stopView();
+        if (view) ctx.stdout.write(`\n${received}: stopping crilog…\n`);
+        logger.info({ signal: received }, 'signal received; finishing in-flight rotations');
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          daemon.stop().then(() => 'stopped' as const),
+          force.then((s) => `second ${s}` as const),
+          new Promise<'deadline'>(
+            (resolve) => (timer = setTimeout(() => resolve('deadline'), STOP_DEADLINE_MS)),
+          ),
+        ]);
+        clearTimeout(timer);
+        if (outcome === 'stopped') {
+          ctx.exitCode = EXIT_OK;
+          if (view) ctx.stdout.write(`crilog stopped cleanly; the logs stay in ${config.logRoots.join(', ')}\n`);
+        } else {
+          // Whatever was cut short is recovered by the next start.
+          logger.error({ reason: outcome }, 'stopping did not finish; exiting anyway');
+          daemon.releaseLockSync();
+          ctx.exitCode = EXIT_FAILURE;
+        }
+      } finally {
+        ctx.signals.off('SIGTERM', handlers.SIGTERM);
+        ctx.signals.off('SIGINT', handlers.SIGINT);
       }
-    } finally {
-      ctx.signals.off('SIGTERM', handlers.SIGTERM);
-      ctx.signals.off('SIGINT', handlers.SIGINT);
-    }
-  });
+    });
 }
