@@ -126,6 +126,53 @@ describe('CriRuntimeService against an in-process CRI server', () => {
     });
   });
 
+  it("carries the pod sandbox's crilog.io annotations over to its containers, the container's own winning", async () => {
+    await fakeRuntime({
+      ...handlers,
+      ListContainers: () => ({
+        containers: [
+          {
+            id: 'c-run',
+            pod_sandbox_id: 'pod-1',
+            state: 'CONTAINER_RUNNING',
+            annotations: { 'crilog.io/max-files': '3' },
+          },
+          { id: 'c-exit', pod_sandbox_id: 'pod-2', state: 'CONTAINER_EXITED' },
+        ],
+      }),
+      ListPodSandbox: () => ({
+        items: [
+          {
+            id: 'pod-1',
+            annotations: { 'crilog.io/max-size': '1Mi', 'crilog.io/max-files': '9', other: 'x' },
+          },
+          { id: 'pod-2', annotations: { other: 'y' } },
+        ],
+      }),
+    });
+    const rt = service();
+    const list = await rt.listContainers();
+    expect(list.map((c) => c.annotations)).toEqual([
+      { 'crilog.io/max-size': '1Mi', 'crilog.io/max-files': '3' },
+      {},
+    ]);
+    expect((await rt.containerStatus('c-run')).annotations).toEqual({
+      'crilog.io/max-size': '1Mi',
+      'crilog.io/max-files': '9',
+      note: 'n',
+    });
+  });
+
+  it('still lists containers when the runtime cannot list sandboxes', async () => {
+    await fakeRuntime({
+      ...handlers,
+      ListPodSandbox: () => {
+        throw { code: grpc.status.UNIMPLEMENTED, details: 'no' };
+      },
+    });
+    expect(await service().listContainers()).toHaveLength(4);
+  });
+
   it('maps reopen failures to typed errors', async () => {
     await fakeRuntime();
     const rt = service({ callTimeoutMs: 200 });

@@ -13,6 +13,7 @@ import type {
   CriContainerState,
   CriContainerStatusResponse,
   CriListContainersResponse,
+  CriListPodSandboxResponse,
   CriVersionResponse,
 } from './messages.js';
 import { describeProbe, probeSocket } from './probe-socket.js';
@@ -43,6 +44,9 @@ export interface RuntimeVersion {
   runtimeApiVersion: string;
 }
 
+/** Only crilog's own pod annotations are carried over to containers. */
+const POLICY_PREFIX = 'crilog.io/';
+
 const STATES: Readonly<Record<CriContainerState, ContainerState>> = {
   CONTAINER_CREATED: 'created',
   CONTAINER_RUNNING: 'running',
@@ -60,6 +64,10 @@ export function mapContainerState(state: string): ContainerState {
  * crilog's embedded runtime). Calls fail with crilog's typed errors; see `mapGrpcError`.
  */
 export class CriRuntimeService implements RuntimeService {
+  /** Sandbox of every listed container, to find its pod's annotations. */
+  readonly #sandboxOf = new Map<string, string>();
+  /** `crilog.io/*` annotations of each pod sandbox that has any. */
+  #sandboxPolicy = new Map<string, Record<string, string>>();
   /** The endpoint in use. */
   readonly endpoint: RuntimeEndpoint;
   /** Deadline of each call in ms. */
@@ -142,14 +150,23 @@ export class CriRuntimeService implements RuntimeService {
     }
   }
 
-  /** @inheritdoc */
+  /**
+   * @inheritdoc The kubelet puts pod annotations on the pod sandbox, not on its containers, so the
+   * `crilog.io/*` annotations of each container's sandbox are merged under the container's own.
+   */
   async listContainers(): Promise<ContainerInfo[]> {
-    const res = await this.call<CriListContainersResponse>('ListContainers', { filter: {} });
+    const [res, sandboxes] = await Promise.all([
+      this.call<CriListContainersResponse>('ListContainers', { filter: {} }),
+      this.#listSandboxPolicies(),
+    ]);
+    this.#sandboxOf.clear();
+    for (const c of res.containers) this.#sandboxOf.set(c.id, c.pod_sandbox_id);
+    if (sandboxes) this.#sandboxPolicy = sandboxes;
     return res.containers.map((c) => ({
       id: c.id,
       state: mapContainerState(c.state),
       labels: c.labels ?? {},
-      annotations: c.annotations ?? {},
+      annotations: { ...this.#sandboxPolicy.get(c.pod_sandbox_id), ...c.annotations },
     }));
   }
 
@@ -163,13 +180,31 @@ export class CriRuntimeService implements RuntimeService {
         'ContainerStatus',
       );
     }
+    const sandbox = this.#sandboxOf.get(id);
     return {
       id: st.id || id,
       state: mapContainerState(st.state),
       labels: st.labels ?? {},
-      annotations: st.annotations ?? {},
+      annotations: { ...(sandbox === undefined ? {} : this.#sandboxPolicy.get(sandbox)), ...st.annotations },
       logPath: st.log_path,
     };
+  }
+
+  /** `crilog.io/*` annotations by sandbox id; `undefined` when the runtime could not list sandboxes. */
+  async #listSandboxPolicies(): Promise<Map<string, Record<string, string>> | undefined> {
+    let res: CriListPodSandboxResponse;
+    try {
+      res = await this.call<CriListPodSandboxResponse>('ListPodSandbox', { filter: {} });
+    } catch {
+      // Policies are an extra: without sandboxes, the last known ones (or node defaults) apply.
+      return undefined;
+    }
+    const policies = new Map<string, Record<string, string>>();
+    for (const sb of res.items) {
+      const own = Object.entries(sb.annotations ?? {}).filter(([k]) => k.startsWith(POLICY_PREFIX));
+      if (own.length > 0) policies.set(sb.id, Object.fromEntries(own));
+    }
+    return policies;
   }
 
   /** @inheritdoc */

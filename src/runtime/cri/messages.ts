@@ -41,6 +41,18 @@ export interface CriListContainersResponse {
   containers: CriContainer[];
 }
 
+/** `PodSandbox`, one entry of `ListPodSandboxResponse` (only what crilog reads). */
+export interface CriPodSandbox {
+  id: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** `ListPodSandboxResponse`. */
+export interface CriListPodSandboxResponse {
+  items: CriPodSandbox[];
+}
+
 /** `ContainerStatus`. */
 export interface CriContainerStatus {
   id: string;
