@@ -65,7 +65,7 @@ export async function checkContainer(ctx: CheckContext, id: string): Promise<Con
       // Trim first so that, with the new live file the reopen creates, at most maxFiles files exist.
       report.removed.push(...(await trimOldest(ctx, set, policy.maxFiles - 2)));
       crashPoint('after-trim');
-      report.rotatedTo = await rotate(ctx, id, logPath, set, st.size);
+      report.rotatedTo = await rotate(ctx, id, logPath, set, st.size, policy.maxSize);
       report.action = 'rotated';
     }
     scheduleCompression(ctx, id, set, report, policy, running);
@@ -86,6 +86,7 @@ async function rotate(
   logPath: string,
   set: LogFileSet,
   bytes: number,
+  limit: number,
 ): Promise<string> {
   const started = performance.now();
   try {
@@ -95,6 +96,7 @@ async function rotate(
       logPath,
       outcome: 'success',
       bytes,
+      limit,
       durationMs: performance.now() - started,
       rotatedTo,
     });
@@ -108,6 +110,7 @@ async function rotate(
       logPath,
       outcome: reopenFailed ? 'reopen_failed' : 'error',
       bytes,
+      limit,
       durationMs: performance.now() - started,
       error: error as Error,
     });

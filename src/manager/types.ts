@@ -75,6 +75,8 @@ export interface RotationEvent {
   outcome: 'success' | 'reopen_failed' | 'error';
   /** Size of the live log that was rotated. */
   bytes: number;
+  /** The size limit that applied to the container (its own policy or the node's). */
+  limit?: number;
   durationMs: number;
   rotatedTo?: string;
   error?: Error;

@@ -129,3 +129,26 @@ describe('DiskUsage', () => {
     expect(await usage.total()).toBe(0);
   });
 });
+
+describe('budget and policy metrics', () => {
+  it('shows usage against the node budget, files it deleted, and rejected annotations', async () => {
+    const dir = await tempDir();
+    const runtime = new FakeRuntime();
+    const logs = ['a', 'b'].map((id) => path.join(dir, `${id}.log`));
+    for (const [i, log] of logs.entries()) {
+      await fsp.writeFile(log, 'x'.repeat(50));
+      await fsp.writeFile(`${log}.20260101-000000`, 'y'.repeat(300));
+      runtime.add(['a', 'b'][i]!, log, 'running', i === 0 ? { annotations: { 'crilog.io/max-files': 'none' } } : {});
+    }
+    const manager = new ContainerLogManager({ runtime, maxSize: '1Mi', maxTotalSize: 500, compression: 'none' });
+    const metrics = new CrilogMetrics();
+    metrics.bindManager(manager);
+    await manager.rotateOnce();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/crilog_budget_bytes\{kind="limit"\} 500/);
+    expect(text).toMatch(/crilog_budget_bytes\{kind="used"\} 400/);
+    expect(text).toMatch(/crilog_budget_removed_files_total 1/);
+    expect(text).toMatch(/crilog_policy_errors_total 1/);
+  });
+});
+

@@ -38,6 +38,9 @@ export class CrilogMetrics {
   readonly triggerChecks: Counter<'source'>;
   readonly watchedDirectories: Gauge;
   readonly polledContainers: Gauge;
+  readonly budgetBytes: Gauge<'kind'>;
+  readonly budgetRemovedFiles: Counter;
+  readonly policyErrors: Counter;
   #worst = 0;
   readonly #ratioLabels = new Set<string>();
 
@@ -122,6 +125,22 @@ export class CrilogMetrics {
       registers,
       ...(bytesOnDisk ? { collect: async () => this.bytesOnDisk.set(await bytesOnDisk()) } : {}),
     });
+    this.budgetBytes = new Gauge({
+      name: 'crilog_budget_bytes',
+      help: 'The node log budget (kind="limit") and the bytes of managed logs it last measured (kind="used"); absent without --max-total-size.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.budgetRemovedFiles = new Counter({
+      name: 'crilog_budget_removed_files_total',
+      help: 'Rotated files deleted to bring the node under its log budget.',
+      registers,
+    });
+    this.policyErrors = new Counter({
+      name: 'crilog_policy_errors_total',
+      help: 'Containers whose crilog.io/* annotations were rejected (node defaults applied for those keys); counted once per container.',
+      registers,
+    });
     this.passes = new Counter({
       name: 'crilog_passes_total',
       help: 'Periodic passes by kind (full: every container; quick: those whose directory changed) and result (error: containers could not be listed).',
@@ -186,10 +205,12 @@ export class CrilogMetrics {
 
   /** Counts what the manager does; returns a function that stops listening. */
   bindManager(manager: ContainerLogManager): () => void {
-    const limit = manager.options.maxSize;
+    const nodeLimit = manager.options.maxSize;
     const onRotation: Parameters<typeof manager.on<'rotation'>>[1] = (e) => {
       this.rotations.inc({ outcome: e.outcome });
       this.rotationDuration.observe(e.durationMs / 1000);
+      // A container's own crilog.io/max-size is its limit; the node's applies otherwise.
+      const limit = e.limit ?? nodeLimit;
       if (limit > 0) {
         this.rotatedSizeRatio.observe(e.bytes / limit);
         this.observeLive(e.id, e.bytes, limit);
@@ -209,6 +230,15 @@ export class CrilogMetrics {
       if (!hasErrorCode(e.error, 'ERR_UNSAFE_PATH')) this.runtimeErrors.inc({ method: e.method });
     };
     const onPass = (report: PassReport) => this.observePass(report, 'full');
+    const onBudget: Parameters<typeof manager.on<'budget'>>[1] = (e) => {
+      this.budgetBytes.set({ kind: 'limit' }, e.limitBytes);
+      this.budgetBytes.set({ kind: 'used' }, e.usedBytes);
+      this.budgetRemovedFiles.inc(e.removed.length);
+    };
+    const onPolicyError = () => this.policyErrors.inc();
+    if (manager.usage.limitBytes !== null) this.budgetBytes.set({ kind: 'limit' }, manager.usage.limitBytes);
+    manager.on('budget', onBudget);
+    manager.on('policy-error', onPolicyError);
     manager.on('rotation', onRotation);
     manager.on('compression', onCompression);
     manager.on('runtime-error', onRuntimeError);
@@ -218,6 +248,8 @@ export class CrilogMetrics {
       manager.off('compression', onCompression);
       manager.off('runtime-error', onRuntimeError);
       manager.off('pass', onPass);
+      manager.off('budget', onBudget);
+      manager.off('policy-error', onPolicyError);
     };
   }
 
