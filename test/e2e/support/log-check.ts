@@ -15,15 +15,18 @@ export async function readLogText(file: string): Promise<string> {
 }
 
 /**
- * The counter values (`line N`) in a file, in order, and the first 20 lines that are not CRI records
- * of a counter. Only whole lines count: the live file may be mid-write.
+ * The counter values (`line N`) in CRI text, in order, and the first 20 lines that are not CRI records
+ * of a counter. `P` chunks are joined with what follows, so `partial` carries an unfinished line from
+ * one file to the next: containerd ends the old file with a `P` chunk when a reopen cuts a line.
  */
-export async function countersIn(file: string): Promise<{ numbers: number[]; malformed: string[] }> {
-  const text = await readLogText(file);
+function countersInText(
+  text: string,
+  partial: { stdout: string; stderr: string },
+): { numbers: number[]; malformed: string[] } {
+  // Only whole lines count: the live file may be mid-write.
   const end = text.lastIndexOf('\n');
   const numbers: number[] = [];
   const malformed: string[] = [];
-  const partial = { stdout: '', stderr: '' };
   for (const line of end < 0 ? [] : text.slice(0, end).split('\n')) {
     const m = RECORD.exec(line);
     if (!m) {
@@ -42,6 +45,11 @@ export async function countersIn(file: string): Promise<{ numbers: number[]; mal
     else if (malformed.length < 20) malformed.push(line);
   }
   return { numbers, malformed };
+}
+
+/** The counter values in one file (see `countersInText`). */
+export async function countersIn(file: string): Promise<{ numbers: number[]; malformed: string[] }> {
+  return countersInText(await readLogText(file), { stdout: '', stderr: '' });
 }
 
 /** How a multiset of counter values compares to one contiguous run. */
@@ -77,15 +85,17 @@ export function checkCounters(numbers: Iterable<number>, from?: number): Counter
 export async function countersAcross(files: string[]): Promise<{ numbers: number[]; malformed: string[] }> {
   const numbers: number[] = [];
   const malformed: string[] = [];
+  const partial = { stdout: '', stderr: '' };
   for (const f of files) {
-    let r;
+    let text;
     try {
-      r = await countersIn(f);
+      text = await readLogText(f);
     } catch (err) {
       // the live file may not exist yet right after a reopen
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
+    const r = countersInText(text, partial);
     // no push(...spread): a live file can hold more lines than the call stack has room for arguments
     for (const n of r.numbers) numbers.push(n);
     malformed.push(...r.malformed.map((l) => `${f}: ${l.slice(0, 120)}`));
