@@ -4,6 +4,7 @@ import { registerCleanCommand } from './commands/clean.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRotateCommand } from './commands/rotate.js';
+import { registerRuntimeCommand } from './commands/runtime.js';
 import { registerStatusCommand } from './commands/status.js';
 import { processContext, type CliContext } from './context.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CliContext, extra: readonly CommandRegistrar[]
   registerStatusCommand(program, ctx);
   registerCleanCommand(program, ctx);
   registerLogsCommand(program, ctx);
+  registerRuntimeCommand(program, ctx);
   for (const register of extra) register(program, ctx);
   return program;
 }

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CriRuntimeService } from '../../src/runtime/cri/index.js';
+import { tempDir } from '../helpers/tmpdir.js';
+import { buildCli } from './build-cli.js';
+
+let main: string;
+let remove: () => Promise<void>;
+beforeAll(async () => {
+  ({ main, remove } = await buildCli());
+});
+afterAll(() => remove());
+
+describe('crilog runtime serve', () => {
+  it('serves the config containers over CRI on a unix socket and stops them on SIGTERM', async () => {
+    const dir = await tempDir('crilog-serve-');
+    const config = path.join(dir, 'local.yaml');
+    await fsp.writeFile(
+      config,
+      [
+        'containers:',
+        '  - name: hello',
+        `    command: ${process.execPath}`,
+        `    args: ['-e', 'setInterval(() => console.log("hello"), 50)']`,
+        '',
+      ].join('\n'),
+    );
+    const socket = path.join(dir, 'cri.sock');
+    const child = spawn(
+      process.execPath,
+      [
+        main,
+        'runtime',
+        'serve',
+        '--socket',
+        socket,
+        '--config',
+        config,
+        '--log-root',
+        path.join(dir, 'logs'),
+        '--lock-file',
+        path.join(dir, 'lock'),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    const exited = once(child, 'exit');
+    const cri = new CriRuntimeService({ endpoint: `unix://${socket}` });
+    try {
+      const deadline = Date.now() + 20_000;
+      let version;
+      while (!version) {
+        version = await cri.connect().catch((e: Error) => {
+          if (Date.now() > deadline || child.exitCode !== null)
+            throw new Error(`no CRI server: ${e.message}; stderr: ${err}`);
+          return new Promise<undefined>((r) => setTimeout(() => r(undefined), 100));
+        });
+      }
+      expect(version.runtimeName).toMatch(/crilog/);
+      const [c] = await cri.listContainers();
+      expect(c).toMatchObject({ state: 'running' });
+      const status = await cri.containerStatus(c!.id);
+      expect(status.logPath).toBe(path.join(dir, 'logs', 'hello', '0.log'));
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code, err).toBe(0);
+      expect(await fsp.readFile(status.logPath, 'utf8')).toMatch(/ stdout F hello\n/);
+    } finally {
+      cri.close();
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
