@@ -22,6 +22,7 @@ export async function readLogText(file: string): Promise<string> {
 function countersInText(
   text: string,
   partial: { stdout: string; stderr: string },
+  headMayBeTail = false,
 ): { numbers: number[]; malformed: string[] } {
   // Only whole lines count: the live file may be mid-write.
   const end = text.lastIndexOf('\n');
@@ -42,7 +43,10 @@ function countersInText(
     partial[stream] = '';
     const c = COUNTER.exec(message);
     if (c) numbers.push(Number(c[1]));
+    // The oldest file left may start with the end of a line whose first chunk was in a trimmed file.
+    else if (headMayBeTail && numbers.length === 0 && malformed.length === 0) continue;
     else if (malformed.length < 20) malformed.push(line);
+    headMayBeTail = false;
   }
   return { numbers, malformed };
 }
@@ -95,7 +99,7 @@ export async function countersAcross(files: string[]): Promise<{ numbers: number
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    const r = countersInText(text, partial);
+    const r = countersInText(text, partial, f === files[0]);
     // no push(...spread): a live file can hold more lines than the call stack has room for arguments
     for (const n of r.numbers) numbers.push(n);
     malformed.push(...r.malformed.map((l) => `${f}: ${l.slice(0, 120)}`));
