@@ -44,8 +44,10 @@ function countersInText(
     const c = COUNTER.exec(message);
     if (c) numbers.push(Number(c[1]));
     // The oldest file left may start with the end of a line whose first chunk was in a trimmed file.
-    else if (headMayBeTail && numbers.length === 0 && malformed.length === 0) continue;
-    else if (malformed.length < 20) malformed.push(line);
+    else if (headMayBeTail && numbers.length === 0 && malformed.length === 0) {
+      headMayBeTail = false;
+      continue;
+    } else if (malformed.length < 20) malformed.push(line);
     headMayBeTail = false;
   }
   return { numbers, malformed };
