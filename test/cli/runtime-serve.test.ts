@@ -53,7 +53,7 @@ describe('crilog runtime serve', () => {
     const exited = once(child, 'exit');
     const cri = new CriRuntimeService({ endpoint: `unix://${socket}` });
     try {
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 30_000;
       let version;
       while (!version) {
         version = await cri.connect().catch((e: Error) => {
@@ -67,10 +67,14 @@ describe('crilog runtime serve', () => {
       expect(c).toMatchObject({ state: 'running' });
       const status = await cri.containerStatus(c!.id);
       expect(status.logPath).toBe(path.join(dir, 'logs', 'hello', '0.log'));
+      // The process logs through the runtime's CRI writer.
+      while (!/ stdout F hello\n/.test(await fsp.readFile(status.logPath, 'utf8').catch(() => ''))) {
+        if (Date.now() > deadline) throw new Error(`no output in ${status.logPath}; stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       child.kill('SIGTERM');
       const [code] = await exited;
       expect(code, err).toBe(0);
-      expect(await fsp.readFile(status.logPath, 'utf8')).toMatch(/ stdout F hello\n/);
     } finally {
       cri.close();
       if (child.exitCode === null) child.kill('SIGKILL');
