@@ -77,3 +77,15 @@ describe('the first run (npm start)', () => {
     }
   });
 });
+
+describe('output piped into a reader that stops early', () => {
+  it('exits quietly with 0 when stdout is closed (crilog … | head)', async () => {
+    const child = spawn(process.execPath, [main, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.stdout.destroy(); // like `head` exiting before crilog has written
+    const [code] = await once(child, 'exit');
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+  });
+});
