@@ -81,18 +81,37 @@ if (renderOnly) {
   machine.loadAverageAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
   latest = { generatedAt, quick, machine, benchmarks };
   await mkdir(path.dirname(LATEST), { recursive: true });
-  await writeFile(LATEST, JSON.stringify(latest, null, 2) + '\n');
+  await writeFile(LATEST, await pretty(JSON.stringify(latest, null, 2) + '\n', LATEST));
 }
 
 const rotation = latest.benchmarks?.rotation;
 const hasChart = Array.isArray(rotation?.workloads) && rotation.workloads.length > 0;
 await mkdir(path.dirname(DOC), { recursive: true });
 if (hasChart) await writeFile(CHART, rotationChart(rotation));
-await writeFile(DOC, renderMarkdown(latest, { chartFile: hasChart ? path.basename(CHART) : null }));
+await writeFile(
+  DOC,
+  await pretty(renderMarkdown(latest, { chartFile: hasChart ? path.basename(CHART) : null }), DOC),
+);
 console.error(
   `\nwrote ${renderOnly ? '' : `${path.relative(REPO, LATEST)}, `}${path.relative(REPO, DOC)}${hasChart ? `, ${path.relative(REPO, CHART)}` : ''}`,
 );
 if (failed) process.exitCode = 1;
+
+/**
+ * Formats generated files the way `npm run format` would, so `format:check` stays green after a
+ * benchmark run. Without prettier (a production install) the text is written as is.
+ * @param {string} text
+ * @param {string} file decides the parser and the options that apply
+ */
+async function pretty(text, file) {
+  try {
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    return await prettier.format(text, { ...options, filepath: file });
+  } catch {
+    return text;
+  }
+}
 
 /** Benchmark folders that have a run.mjs, the known ones first. */
 async function discover() {

@@ -2,6 +2,7 @@
  * Turns the rotation benchmark's JSON into the chart and the Markdown section of docs/benchmarks.md.
  */
 import { renderChart } from './chart-svg.mjs';
+import { median } from './stats.mjs';
 
 const COLORS = {
   crilog: '#2563eb',
@@ -91,6 +92,17 @@ export function rotationMarkdown(rotation, chartFile) {
     `Tools: ${rotation.tools?.logrotate ?? 'logrotate n/a'}, ${rotation.tools?.gzip ?? 'gzip n/a'}${rotation.uvThreadpoolSize ? `, UV_THREADPOOL_SIZE=${rotation.uvThreadpoolSize}` : ''}.`,
     '',
   );
+  const loads = rotation.workloads.flatMap((w) =>
+    Object.values(w.contenders).flatMap((c) => /** @type {any} */ (c.runs ?? []).map((r) => r.load1)),
+  );
+  const m = median(loads);
+  const load = m === null ? null : Math.round(m * 100) / 100;
+  if (load !== null) {
+    lines.push(
+      `Median 1-minute load average when a sample started: ${load} (the benchmark itself adds about 1-2). Other work on the machine stretches wall times, crilog's most since it is the only contender using every core; CPU times are barely affected.`,
+      '',
+    );
+  }
   return lines.join('\n');
 }
 

@@ -10,7 +10,7 @@ export function median(values) {
   const mid = v.length >> 1;
   return v.length % 2
     ? /** @type {number} */ (v[mid])
-    : /** @type {number} */ ((v[mid - 1]) + /** @type {number} */ (v[mid])) / 2;
+    : /** @type {number} */ (v[mid - 1] + /** @type {number} */ (v[mid])) / 2;
 }
 
 /**

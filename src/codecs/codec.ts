@@ -23,7 +23,7 @@ const gzip: Codec = {
   maxLevel: 9,
   defaultLevel: 6,
   // zlib streams run in libuv's thread pool, so compression never blocks the event loop.
-  createCompressor: (level) => zlib.createGzip({ level, chunkSize: 64 * 1024 }),
+  createCompressor: (level) => zlib.createGzip({ level, chunkSize: 256 * 1024 }),
   createDecompressor: () => zlib.createGunzip(),
 };
 
