@@ -4,6 +4,7 @@ import { errnoCode } from '../ports/file-system.js';
 import type { ContainerStatus } from '../ports/runtime-service.js';
 import type { RotationPolicy } from '../policy/container-policy.js';
 import { crashPoint } from '../rotation/crash-point.js';
+import { TMP_SUFFIX } from '../rotation/naming.js';
 import { listLogFiles, type LogFileSet, type RotatedFile } from '../rotation/log-files.js';
 import { RotationError, rotateLive } from '../rotation/rotate-live.js';
 import type { CompressionQueue } from './compression-queue.js';
@@ -160,7 +161,7 @@ async function tidy(
   const { fs } = ctx.options;
   const removed: string[] = [];
   for (const leftover of set.leftovers) {
-    const raw = leftover.endsWith('.tmp') ? leftover.slice(0, -'.tmp'.length) : leftover;
+    const raw = leftover.endsWith(TMP_SUFFIX) ? leftover.slice(0, -TMP_SUFFIX.length) : leftover;
     if (ctx.compressions.isBusy(raw)) continue;
     removed.push(...(await removeRotated(fs, [leftover], { twins: false })));
   }

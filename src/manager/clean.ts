@@ -1,5 +1,6 @@
 import { errnoCode, nodeFileSystem, type FileSystem } from '../ports/file-system.js';
 import { listLogFiles } from '../rotation/log-files.js';
+import { removeRotated } from './remove-rotated.js';
 
 /**
  * Removes a live log, its rotations and the leftovers of interrupted compressions. Unlike a
@@ -8,20 +9,11 @@ import { listLogFiles } from '../rotation/log-files.js';
  */
 export async function cleanLogPath(logPath: string, fs: FileSystem = nodeFileSystem): Promise<string[]> {
   const set = await listLogFiles(logPath, fs);
-  const removed: string[] = [];
   const targets = [...set.rotated.map((r) => r.path), ...set.leftovers];
   try {
     if ((await fs.lstat(logPath)).isFile()) targets.push(logPath);
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw new Error(`failed to stat "${logPath}"`, { cause: err });
   }
-  for (const file of targets) {
-    try {
-      await fs.unlink(file);
-      removed.push(file);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw new Error(`failed to remove log file "${file}"`, { cause: err });
-    }
-  }
-  return removed;
+  return removeRotated(fs, targets, { twins: false });
 }
