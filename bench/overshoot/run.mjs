@@ -6,13 +6,14 @@
  * does. The writer counts the bytes it put into each file, so the largest count bounds the largest live
  * log exactly (bytes written between the rename and the reopen included, which is conservative).
  *
- * Modes: `watch` (the default trigger: directory watches), `poll` (the fallback when a directory cannot
- * be watched: stats scheduled from the write rate), and `pass-only` (no trigger, only the periodic pass
- * every 10 s, as the kubelet does; full run only).
+ * Modes: `watch` (the default trigger: directory watches), `watch-loaded` (the same while one busy-loop
+ * process per CPU competes at normal priority: a node whose workloads use all its cores), `poll` (the
+ * fallback when a directory cannot be watched: stats scheduled from the write rate), and `pass-only` (no
+ * trigger, only the periodic pass every 10 s, as the kubelet does; full run only).
  *
  * Env: BENCH_QUICK=1 shorter runs; BENCH_RESULT_FILE where to write the JSON result.
  */
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,11 +96,21 @@ const quantile = (sorted, q) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
+/** One busy-loop process per CPU at normal priority, standing in for workloads that use the whole node. */
+function cpuHogs() {
+  const n = os.availableParallelism();
+  const hogs = Array.from({ length: n }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+  return { n, stop: () => hogs.forEach((h) => h.kill('SIGKILL')) };
+}
+
 async function runMode(mode, seconds) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'crilog-bench-overshoot-'));
   const logPath = path.join(dir, 'pods', 'ns_writer_uid', 'app', '0.log');
   await mkdir(path.dirname(logPath), { recursive: true });
   const runtime = writerRuntime('writer', logPath);
+  const hogs = mode === 'watch-loaded' ? cpuHogs() : null;
   try {
     await runtime.ready;
     const config = resolveDaemonConfig({
@@ -138,8 +149,11 @@ async function runMode(mode, seconds) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await daemon.start();
+    let compressed = 0;
+    daemon.manager?.on('compression', (e) => e.outcome === 'success' && compressed++);
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const { written, generations } = await runtime.stop();
+    hogs?.stop();
     const wallS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const worstSeen = daemon.metrics.worstRatio;
@@ -154,6 +168,10 @@ async function runMode(mode, seconds) {
       writeMBps: round(written / wallS / 1e6, 1),
       limitMiB: LIMIT / MiB,
       rotations: rotated,
+      // Compressions finished; under load the niced compression threads give way, and files trimmed
+      // before their turn stay raw (the count and size bounds hold either way).
+      compressed,
+      cpuHogs: hogs?.n ?? 0,
       maxLiveMiB: round(max / MiB),
       maxRatio: round(max / LIMIT),
       p50Ratio: round(quantile(sizes.slice(0, -1), 0.5) / LIMIT),
@@ -163,6 +181,7 @@ async function runMode(mode, seconds) {
       targetMet: max <= 2 * LIMIT,
     };
   } finally {
+    hogs?.stop();
     runtime.kill();
     await rm(dir, { recursive: true, force: true });
   }
@@ -171,10 +190,12 @@ async function runMode(mode, seconds) {
 const modes = quick
   ? [
       ['watch', 6],
+      ['watch-loaded', 6],
       ['poll', 6],
     ]
   : [
       ['watch', 30],
+      ['watch-loaded', 30],
       ['poll', 30],
       ['pass-only', 25],
     ];
@@ -185,16 +206,18 @@ for (const [mode, seconds] of modes) {
   log(JSON.stringify(row));
   table.push(row);
 }
-const watch = table.find((r) => r.mode === 'watch');
+const watchModes = table.filter((r) => r.mode.startsWith('watch'));
 const result = {
   title: 'Overshoot: a 50 MB/s writer behind a 10 MiB limit',
   description:
     'Largest live log a writer at 50 MB/s ever had, relative to --max-size 10Mi (target: at most 2x). ' +
-    '`watch` is the default trigger (directory watches), `poll` the fallback where directories cannot be watched, ' +
+    '`watch` is the default trigger (directory watches), `watch-loaded` the same with one busy-loop process per CPU ' +
+    'competing at normal priority (compression threads run at nice 10 and give way), ' +
+    '`poll` the fallback where directories cannot be watched, ' +
     "`pass-only` the periodic pass alone every 10 s (the kubelet's behaviour). Sizes are counted by the writer per file, " +
     'including bytes written between the rename and the reopen.',
   table,
-  targetMet: watch?.targetMet ?? false,
+  targetMet: watchModes.length > 0 && watchModes.every((r) => r.targetMet),
 };
 const out = JSON.stringify(result, null, 2);
 if (process.env.BENCH_RESULT_FILE) await writeFile(process.env.BENCH_RESULT_FILE, out);

@@ -44,6 +44,10 @@ export function addConfigOptions(cmd: Command): Command {
     .option('--max-files <n>', `most files per container, the live log included (default: ${d.maxFiles})`)
     .option('--workers <n>', `containers rotated and files compressed at once (default: ${d.workers})`)
     .option(
+      '--compression-nice <n>',
+      `CPU nice value (0-19) of the compression threads: compression gives way to rotations and workloads on a busy node (default: ${d.compressionNice})`,
+    )
+    .option(
       '--monitor-interval <duration>',
       `how often containers are listed and changed logs checked; fast writers are rotated as they reach the limit without waiting for it (default: ${d.monitorInterval})`,
     )
@@ -89,6 +93,7 @@ export function configFromOptions(opts: ConfigOptionValues, cwd: string): Promis
     'maxSize',
     'maxFiles',
     'workers',
+    'compressionNice',
     'monitorInterval',
     'maxAge',
     'maxTotalSize',

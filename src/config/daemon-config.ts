@@ -37,6 +37,8 @@ export interface DaemonConfig {
   maxSize: number;
   maxFiles: number;
   workers: number;
+  /** Nice value of the compression threads (Linux). */
+  compressionNice: number;
   monitorIntervalMs: number;
   metricsAddress: ListenAddress;
   logLevel: LogLevel;
@@ -63,6 +65,7 @@ export const DAEMON_DEFAULTS = {
   maxSize: '10Mi',
   maxFiles: 5,
   workers: 2,
+  compressionNice: 10,
   monitorInterval: '10s',
   metricsAddress: '127.0.0.1:9753',
   logLevel: 'info',
@@ -80,6 +83,7 @@ export const FLAG_OF: Readonly<Record<string, string>> = {
   maxSize: '--max-size',
   maxFiles: '--max-files',
   workers: '--workers',
+  compressionNice: '--compression-nice',
   monitorInterval: '--monitor-interval',
   metricsAddress: '--metrics-address',
   logLevel: '--log-level',
@@ -102,6 +106,7 @@ export interface DaemonFlags {
   maxSize?: string;
   maxFiles?: string;
   workers?: string;
+  compressionNice?: string;
   monitorInterval?: string;
   metricsAddress?: string;
   logLevel?: string;
@@ -157,6 +162,11 @@ const schema = z.strictObject({
     'must be an integer greater than 1 (the live log plus at least one rotated file)',
   ).optional(),
   workers: int(1, 256, 'must be an integer from 1 to 256').optional(),
+  compressionNice: int(
+    0,
+    19,
+    'must be an integer nice value from 0 (normal priority) to 19 (lowest)',
+  ).optional(),
   monitorInterval: z
     .string({ error: 'must be a duration such as 10s or 1m30s' })
     .transform((v, ctx) =>
@@ -303,6 +313,7 @@ function flagsAsConfig(flags: DaemonFlags): Record<string, unknown> {
   set('maxSize', flags.maxSize);
   set('maxFiles', flags.maxFiles === undefined ? undefined : num(flags.maxFiles));
   set('workers', flags.workers === undefined ? undefined : num(flags.workers));
+  set('compressionNice', flags.compressionNice === undefined ? undefined : num(flags.compressionNice));
   set('monitorInterval', flags.monitorInterval);
   set('metricsAddress', flags.metricsAddress);
   set('logLevel', flags.logLevel);
@@ -458,6 +469,7 @@ export function resolveDaemonConfig(opts: {
     maxSize: c.maxSize ?? f.maxSize ?? parseQuantity(DAEMON_DEFAULTS.maxSize),
     maxFiles: c.maxFiles ?? f.maxFiles ?? DAEMON_DEFAULTS.maxFiles,
     workers: c.workers ?? f.workers ?? DAEMON_DEFAULTS.workers,
+    compressionNice: c.compressionNice ?? f.compressionNice ?? DAEMON_DEFAULTS.compressionNice,
     monitorIntervalMs:
       c.monitorInterval ??
       f.monitorInterval ??

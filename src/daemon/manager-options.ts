@@ -8,6 +8,7 @@ export function managerOptions(config: DaemonConfig): Omit<ContainerLogManagerOp
     maxSize: config.maxSize,
     maxFiles: config.maxFiles,
     workers: config.workers,
+    compressionNice: config.compressionNice,
     monitorInterval: config.monitorIntervalMs,
     compression: codec === 'none' ? 'none' : `${codec}:${level}`,
     delayCompress: config.delayCompress,

@@ -184,7 +184,7 @@ async function trimOldest(ctx: CheckContext, set: LogFileSet, keep: number): Pro
   const excess = set.rotated.slice(0, Math.max(0, set.rotated.length - Math.max(0, keep)));
   const removed: string[] = [];
   for (const file of excess) {
-    await ctx.compressions.cancel(file.path);
+    await ctx.compressions.cancel(file.path, { wait: false });
     removed.push(...(await removeRotated(ctx.options.fs, [file.path])));
   }
   set.rotated = set.rotated.slice(excess.length);

@@ -31,4 +31,68 @@ describe('CompressionQueue', () => {
     expect(await second).toBeUndefined();
     expect((await fsp.readdir(dir)).sort()).toEqual(['a.log.20260101-000000.gz']);
   });
+
+  it('without waiting, cancels a running compression at once and no compressed twin appears later', async () => {
+    const dir = await tempDir();
+    const raw = path.join(dir, 'a.log.20260101-000000');
+    await fsp.writeFile(raw, 'line\n'.repeat(200_000));
+    let unblock!: () => void;
+    const blocked = new Promise<void>((r) => (unblock = r));
+    let tmpOpened!: () => void;
+    const opened = new Promise<void>((r) => (tmpOpened = r));
+    // The .tmp is opened, then its first write hangs: the job is mid-compression when it is cancelled.
+    const fs: FileSystem = {
+      ...nodeFileSystem,
+      open: async (p, f, m) => {
+        const handle = await nodeFileSystem.open(p, f, m);
+        if (!p.endsWith('.tmp')) return handle;
+        tmpOpened();
+        const write = handle.write.bind(handle) as (...args: unknown[]) => Promise<unknown>;
+        return Object.assign(handle, {
+          write: (...args: unknown[]) => blocked.then(() => write(...args)),
+        }) as typeof handle;
+      },
+    };
+    const queue = new CompressionQueue(new Limiter(1), { fs, emit: () => {} });
+    const job = queue.schedule('a', raw, { codec: 'gzip', level: 1 });
+    await opened;
+    await queue.cancel(raw, { wait: false });
+    // The rotation path deletes the file right away, as trimming does, while the job still runs.
+    expect(queue.isBusy(raw)).toBe(true);
+    await fsp.rm(raw);
+    unblock();
+    expect(await job).toBeUndefined();
+    expect(queue.isBusy(raw)).toBe(false);
+    expect(await fsp.readdir(dir)).toEqual([]);
+  });
+
+  it('waits for a compression that already issued its final rename, so the count bound holds', async () => {
+    const dir = await tempDir();
+    const raw = path.join(dir, 'a.log.20260101-000000');
+    await fsp.writeFile(raw, 'line\n'.repeat(1000));
+    let unblock!: () => void;
+    const blocked = new Promise<void>((r) => (unblock = r));
+    let renaming!: () => void;
+    const atRename = new Promise<void>((r) => (renaming = r));
+    const fs: FileSystem = {
+      ...nodeFileSystem,
+      rename: async (from, to) => {
+        renaming();
+        await blocked;
+        return nodeFileSystem.rename(from, to);
+      },
+    };
+    const queue = new CompressionQueue(new Limiter(1), { fs, emit: () => {} });
+    const job = queue.schedule('a', raw, { codec: 'gzip', level: 1 });
+    await atRename;
+    let cancelled = false;
+    const cancel = queue.cancel(raw, { wait: false }).then(() => (cancelled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(cancelled).toBe(false);
+    unblock();
+    await cancel;
+    // The compression won the race: the caller now sees (and deletes) the .gz, never a late one.
+    expect(await job).toMatchObject({ target: `${raw}.gz` });
+    expect(await fsp.readdir(dir)).toEqual(['a.log.20260101-000000.gz']);
+  });
 });

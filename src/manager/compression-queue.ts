@@ -1,6 +1,7 @@
 import { compressFile, type CompressResult } from '../rotation/compress.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { CodecName } from '../rotation/naming.js';
+import type { CompressionPool } from '../codecs/worker/compression-pool.js';
 import type { Limiter } from '../util/limiter.js';
 import type { CompressionEvent } from './types.js';
 
@@ -9,6 +10,8 @@ interface Job {
   promise: Promise<CompressResult | undefined>;
   /** Set once the job holds a compression slot; before that, cancelling needs no waiting. */
   started: boolean;
+  /** Set when the final rename is issued: only from then on can the compressed file still appear. */
+  committing: boolean;
 }
 
 /**
@@ -21,7 +24,11 @@ export class CompressionQueue {
 
   constructor(
     private readonly limiter: Limiter,
-    private readonly deps: { fs: FileSystem; emit: (event: CompressionEvent) => void },
+    private readonly deps: {
+      fs: FileSystem;
+      emit: (event: CompressionEvent) => void;
+      pool?: CompressionPool;
+    },
   ) {}
 
   /** Compresses `raw` unless it already is queued; resolves `undefined` when cancelled or failed. */
@@ -33,7 +40,7 @@ export class CompressionQueue {
     const existing = this.#jobs.get(raw);
     if (existing) return existing.promise;
     const controller = new AbortController();
-    const job: Job = { controller, promise: Promise.resolve(undefined), started: false };
+    const job: Job = { controller, promise: Promise.resolve(undefined), started: false, committing: false };
     job.promise = this.limiter
       .run(async () => {
         if (controller.signal.aborted) return undefined;
@@ -44,6 +51,8 @@ export class CompressionQueue {
             fs: this.deps.fs,
             ...compression,
             signal: controller.signal,
+            onCommit: () => (job.committing = true),
+            ...(this.deps.pool ? { pool: this.deps.pool } : {}),
           });
           this.deps.emit({
             id,
@@ -80,8 +89,14 @@ export class CompressionQueue {
     return this.#jobs.has(raw);
   }
 
-  /** Stops the compression of `raw` (its `.tmp` is removed) and waits until it has settled. */
-  async cancel(raw: string): Promise<void> {
+  /**
+   * Stops the compression of `raw` so that no compressed twin of it can appear afterwards. With `wait`
+   * (the default) it also waits until the job has settled and removed its `.tmp`. Without, it returns
+   * at once unless the job already issued its final rename: the rotation path uses that, so a fast
+   * writer's rename never waits for a compression thread to notice the abort (the job still cleans up
+   * its `.tmp` on its own, and `isBusy` keeps a pass from racing it).
+   */
+  async cancel(raw: string, { wait = true }: { wait?: boolean } = {}): Promise<void> {
     const job = this.#jobs.get(raw);
     if (!job) return;
     job.controller.abort();
@@ -91,7 +106,7 @@ export class CompressionQueue {
       this.#jobs.delete(raw);
       return;
     }
-    await job.promise;
+    if (wait || job.committing) await job.promise;
   }
 
   /** Cancels every job whose file starts with `prefix` (one container's logs). */

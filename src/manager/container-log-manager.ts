@@ -5,6 +5,7 @@ import { Limiter, KeyedMutex } from '../util/limiter.js';
 import { checkContainer, type CheckContext } from './check-container.js';
 import { cleanLogPath } from './clean.js';
 import { CompressionQueue } from './compression-queue.js';
+import { CompressionPool } from '../codecs/worker/compression-pool.js';
 import { NodeBudget } from './node-budget.js';
 import { resolvePolicy, type RotationPolicy } from '../policy/container-policy.js';
 import type { ContainerStatus } from '../ports/runtime-service.js';
@@ -24,6 +25,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   readonly #containers: Limiter;
   readonly #mutex = new KeyedMutex();
   readonly #compressions: CompressionQueue;
+  readonly #pool: CompressionPool;
   readonly #inflight = new Set<Promise<unknown>>();
   /** Log path of every container a check has seen, so `clean` works after the runtime forgot it. */
   readonly #logPaths = new Map<string, string>();
@@ -39,9 +41,11 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     super();
     this.options = normalizeOptions(options);
     this.#containers = new Limiter(this.options.workers);
+    this.#pool = new CompressionPool({ size: this.options.workers, nice: this.options.compressionNice });
     this.#compressions = new CompressionQueue(new Limiter(this.options.workers), {
       fs: this.options.fs,
       emit: (event) => this.emit('compression', event),
+      pool: this.#pool,
     });
     const { maxTotalSize } = this.options;
     this.#budget =
@@ -143,6 +147,8 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     try {
       await this.#compressions.drain(true);
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+      // Idle workers would not keep the process alive, but stopping should leave no threads behind.
+      await this.#pool.close();
     } finally {
       this.#stopping = false;
     }

@@ -25,6 +25,10 @@ describe('normalizeOptions', () => {
     [{ maxSize: '10MB' }, /invalid maxSize "10MB"/],
     [{ maxSize: 1.5 }, /invalid maxSize 1.5/],
     [{ workers: 0 }, /invalid workers 0/],
+    [
+      { compressionNice: 20 },
+      /invalid compressionNice 20: must be an integer nice value from 0 \(normal priority\) to 19/,
+    ],
     [{ monitorInterval: '0s' }, /invalid monitorInterval "0s"/],
     [{ monitorInterval: 'soon' }, /monitorInterval/],
     [{ compressionLevel: 10 }, /invalid compressionLevel 10: gzip levels run from 1 to 9/],

@@ -15,6 +15,8 @@ export interface NormalizedOptions {
   maxSize: number;
   maxFiles: number;
   workers: number;
+  /** Nice value of the compression threads. */
+  compressionNice: number;
   monitorIntervalMs: number;
   /** The node-wide policy; `maxSize` and `maxFiles` above are its fields too. */
   policy: RotationPolicy;
@@ -36,6 +38,7 @@ const KNOWN = [
   'maxAge',
   'compression',
   'compressionLevel',
+  'compressionNice',
   'delayCompress',
   'maxTotalSize',
   'policyAnnotations',
@@ -92,6 +95,13 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
     maxSize,
     maxFiles,
     workers: integer('workers', options.workers ?? 2, 1, 'must be an integer of at least 1', 256),
+    compressionNice: integer(
+      'compressionNice',
+      options.compressionNice ?? 0,
+      0,
+      'must be an integer nice value from 0 (normal priority) to 19 (lowest)',
+      19,
+    ),
     monitorIntervalMs: interval(options.monitorInterval ?? 10_000),
     policy: {
       maxSize,

@@ -21,6 +21,12 @@ export interface ContainerLogManagerOptions {
   compression?: string | { codec: 'gzip' | 'zstd' | 'none'; level?: number };
   /** Level for the chosen codec (gzip 1-9, default 6; zstd 1-19, default 3). */
   compressionLevel?: number;
+  /**
+   * Nice value (0-19) of the threads that compress rotated files (Linux). Compression runs on worker
+   * threads either way; a positive value makes it give way to rotations and to workloads when the CPU is
+   * busy. Default 0 (the process's own priority); `crilog daemon` uses 10.
+   */
+  compressionNice?: number;
   /** Keep the newest rotated file uncompressed until the next rotation, as the kubelet does. Default true. */
   delayCompress?: boolean;
   /** Byte budget for all managed logs together (`'5Gi'`): over it, the oldest rotated files of the biggest users go first; live logs are never deleted. Default: none. */

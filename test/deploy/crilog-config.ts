@@ -13,6 +13,7 @@ const KEYS: Record<string, (v: unknown) => boolean> = {
   maxSize: (v) => typeof v === 'string' && /^\d+(Ki|Mi|Gi|Ti)?$/.test(v),
   maxFiles: (v) => Number.isInteger(v) && (v as number) > 1,
   workers: (v) => Number.isInteger(v) && (v as number) >= 1,
+  compressionNice: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 19,
   monitorInterval: (v) => typeof v === 'string' && /^\d+(ms|s|m|h)$/.test(v),
   metricsAddress: (v) => typeof v === 'string' && /^[\w.:[\]-]+:\d{1,5}$/.test(v),
   logLevel: (v) =>
@@ -34,6 +35,7 @@ export const DAEMON_DEFAULTS = {
   maxSize: '10Mi',
   maxFiles: 5,
   workers: 2,
+  compressionNice: 10,
   monitorInterval: '10s',
   metricsAddress: '127.0.0.1:9753',
   logLevel: 'info',

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isCodecAvailable, getCodec } from '../codec.js';
+import { CompressionPool } from './compression-pool.js';
+
+const pools: CompressionPool[] = [];
+afterAll(() => Promise.all(pools.map((p) => p.close())));
+function pool(options?: ConstructorParameters<typeof CompressionPool>[0]) {
+  const p = new CompressionPool(options);
+  pools.push(p);
+  return p;
+}
+
+/** Log-like text: repetitive enough to compress, varied enough to use the dictionary. */
+function logText(bytes: number): Buffer {
+  const lines: string[] = [];
+  let n = 0;
+  for (let size = 0; size < bytes; n++) {
+    const line = `2026-01-01T00:00:${String(n % 60).padStart(2, '0')}.${n}Z stdout F seq=${n} user=${(n * 7919) % 1000} GET /items/${n % 97}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return Buffer.from(lines.join('')).subarray(0, bytes);
+}
+
+async function compress(p: CompressionPool, codec: 'gzip' | 'zstd', chunks: Buffer[], level = 6) {
+  const parts: Buffer[] = [];
+  await pipeline(
+    Readable.from(chunks),
+    p.createCompressor(codec, level),
+    async (src: AsyncIterable<Buffer>) => {
+      for await (const c of src) parts.push(c);
+    },
+  );
+  return Buffer.concat(parts);
+}
+
+function split(data: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
+  return out;
+}
+
+describe('CompressionPool', () => {
+  const data = logText(3 * 1024 * 1024 + 12345);
+
+  it.each([
+    ['1 MiB chunks', 1024 * 1024],
+    ['small chunks, shorter than the 32 KiB window', 5000],
+  ])('gzip with %s is one valid member that gunzip restores exactly', async (_name, size) => {
+    const gz = await compress(pool(), 'gzip', split(data, size));
+    expect(gz.subarray(0, 3)).toEqual(Buffer.from([0x1f, 0x8b, 8]));
+    expect(zlib.gunzipSync(gz).equals(data)).toBe(true);
+  });
+
+  it('compresses within 1% of a continuous zlib stream at the same level', async () => {
+    const gz = await compress(pool(), 'gzip', split(data, 1024 * 1024));
+    const reference = zlib.gzipSync(data, { level: 6 });
+    expect(gz.length / reference.length).toBeLessThan(1.01);
+  });
+
+  it('writes a valid empty gzip file for empty input', async () => {
+    const gz = await compress(pool(), 'gzip', []);
+    expect(zlib.gunzipSync(gz).length).toBe(0);
+  });
+
+  it.runIf(isCodecAvailable('zstd'))('zstd round-trips through the codec decoder', async () => {
+    const zst = await compress(pool(), 'zstd', split(data, 1024 * 1024), 3);
+    const parts: Buffer[] = [];
+    await pipeline(
+      Readable.from([zst]),
+      getCodec('zstd').createDecompressor(),
+      async (src: AsyncIterable<Buffer>) => {
+        for await (const c of src) parts.push(c);
+      },
+    );
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
+  });
+
+  it('runs several compressions at once, each output intact', async () => {
+    const p = pool({ size: 2 });
+    const inputs = [logText(400_000), logText(700_000), logText(300_000)];
+    const outputs = await Promise.all(inputs.map((d) => compress(p, 'gzip', split(d, 64 * 1024))));
+    outputs.forEach((gz, i) => expect(zlib.gunzipSync(gz).equals(inputs[i]!)).toBe(true));
+    expect((await p.threadIds()).length).toBeLessThanOrEqual(2);
+  });
+
+  it.runIf(process.platform === 'linux')('gives its worker threads the configured nice value', async () => {
+    const p = pool({ nice: 7 });
+    await compress(p, 'gzip', [logText(10_000)]);
+    const [tid] = await p.threadIds();
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value; the name field may hold spaces.
+    const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+    expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])).toBe(7);
+  });
+
+  it('fails the stream when its worker dies, and replaces the worker for the next one', async () => {
+    const p = pool({ size: 1 });
+    const stream = p.createCompressor('gzip', 6);
+    const failed = pipeline(
+      Readable.from(split(data, 64 * 1024)),
+      stream,
+      async (src: AsyncIterable<Buffer>) => {
+        for await (const c of src) void c;
+      },
+    );
+    await p.close();
+    await expect(failed).rejects.toThrow(/compression worker/);
+    expect(zlib.gunzipSync(await compress(p, 'gzip', [data])).equals(data)).toBe(true);
+  });
+
+  it('drops an aborted stream without disturbing the others on the worker', async () => {
+    const p = pool({ size: 1 });
+    const controller = new AbortController();
+    const aborted = pipeline(
+      Readable.from(split(data, 64 * 1024)),
+      p.createCompressor('gzip', 6),
+      async (src: AsyncIterable<Buffer>) => {
+        for await (const c of src) {
+          void c;
+          controller.abort();
+        }
+      },
+      { signal: controller.signal },
+    );
+    const other = compress(p, 'gzip', split(data, 256 * 1024));
+    await expect(aborted).rejects.toThrow(/abort/i);
+    expect(zlib.gunzipSync(await other).equals(data)).toBe(true);
+  });
+
+  it.each([
+    [{ size: 0 }, /pool size 0/],
+    [{ nice: 20 }, /nice value 20: must be an integer from 0 to 19/],
+    [{ nice: -1 }, /nice value -1/],
+  ])('rejects %o', (options, message) => {
+    expect(() => new CompressionPool(options)).toThrow(message);
+  });
+});
+
+describe('CompressionPool idle workers', () => {
+  it('ends a worker that stayed idle, and starts a new one when needed', async () => {
+    const p = pool({ idleMs: 20 });
+    await compress(p, 'gzip', [logText(1000)]);
+    expect((await p.threadIds()).length).toBe(1);
+    await expect.poll(async () => (await p.threadIds()).length).toBe(0);
+    const data = logText(5000);
+    expect(zlib.gunzipSync(await compress(p, 'gzip', [data])).equals(data)).toBe(true);
+  });
+});

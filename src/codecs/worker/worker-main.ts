@@ -1,0 +1,132 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- this function runs as a CommonJS worker script */
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+
+/** What the pool hands every worker at start. */
+export interface CompressWorkerData {
+  /** Nice value the worker gives its own thread (Linux); 0 leaves it as is. */
+  nice: number;
+  /** Absolute path of the zstd binding, when installed: an eval'd worker cannot resolve packages itself. */
+  zstdPath: string | null;
+}
+
+/**
+ * Body of a compression worker thread. It is serialised with `Function.prototype.toString()` and run
+ * with `new Worker(code, { eval: true })`, so that the same code runs from `src/` under the test runner
+ * and from `dist/`: it must not touch anything outside its own body (imports are types only).
+ *
+ * The worker owns no files: the pool's stream reads and writes them through the file-system port, and
+ * only the CPU-heavy step, compressing a chunk, happens here. gzip is produced the way pigz does it:
+ * every chunk is deflated on its own with the previous 32 KiB as preset dictionary and ends with a sync
+ * flush, so each call is synchronous on this (lower-priority) thread instead of on libuv's thread
+ * pool, which also serves the stats and renames of the rotation path. The output is one ordinary gzip
+ * member.
+ */
+export function compressWorkerMain(): void {
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const zlib = require('node:zlib') as typeof import('node:zlib');
+  const os = require('node:os') as typeof import('node:os');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const data = workerData as CompressWorkerData;
+  const port = parentPort!;
+  const WINDOW = 32 * 1024;
+
+  let tid: number | null = null;
+  try {
+    // /proc/thread-self names this thread; setpriority() on a thread id changes that thread only.
+    tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (data.nice !== 0) os.setPriority(tid, data.nice);
+  } catch {
+    // Not Linux, or not allowed: compress at the process's priority.
+  }
+
+  interface Session {
+    write(chunk: Buffer): Buffer;
+    end(): Buffer;
+  }
+
+  function gzipSession(level: number): Session {
+    let crc = 0;
+    let size = 0;
+    let tail: Buffer | null = null;
+    let headerSent = false;
+    // 10-byte header: magic, deflate, no flags, no mtime, extra flags for levels 1 and 9, OS unix.
+    const header = () => {
+      headerSent = true;
+      return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level === 1 ? 4 : 0, 3]);
+    };
+    return {
+      write(chunk) {
+        const body = zlib.deflateRawSync(chunk, {
+          level,
+          finishFlush: zlib.constants.Z_SYNC_FLUSH,
+          ...(tail ? { dictionary: tail } : {}),
+        });
+        crc = zlib.crc32(chunk, crc);
+        size = (size + chunk.length) % 2 ** 32;
+        const joined: Buffer = tail && chunk.length < WINDOW ? Buffer.concat([tail, chunk]) : chunk;
+        tail = Buffer.from(joined.subarray(Math.max(0, joined.length - WINDOW)));
+        return headerSent ? body : Buffer.concat([header(), body]);
+      },
+      end() {
+        const last = zlib.deflateRawSync(Buffer.alloc(0), { level });
+        const trailer = Buffer.alloc(8);
+        trailer.writeUInt32LE(crc >>> 0, 0);
+        trailer.writeUInt32LE(size, 4);
+        return Buffer.concat([headerSent ? Buffer.alloc(0) : header(), last, trailer]);
+      },
+    };
+  }
+
+  function zstdSession(level: number): Session {
+    if (!data.zstdPath) throw new Error('zstd binding is not installed');
+    type Step = (done: (err?: Error | null) => void) => void;
+    const { CompressStream } = require(data.zstdPath) as {
+      CompressStream: new (p: { compressionLevel: number }) => {
+        push(b: Buffer): boolean;
+        _transform(chunk: Buffer, enc: string, done: (err?: Error | null) => void): void;
+        _flush: Step;
+      };
+    };
+    const stream = new CompressStream({ compressionLevel: level });
+    const out: Buffer[] = [];
+    // The binding compresses synchronously in _transform/_flush; capture what it pushes right there
+    // instead of going through the stream's asynchronous buffering.
+    stream.push = (b: Buffer) => (out.push(Buffer.from(b)), true);
+    const run = (step: Step) => {
+      let failure: Error | null | undefined;
+      step((err) => (failure = err));
+      if (failure) throw failure;
+      return Buffer.concat(out.splice(0));
+    };
+    return {
+      write: (chunk) => run((done) => stream._transform(chunk, 'buffer', done)),
+      end: () => run((done) => stream._flush(done)),
+    };
+  }
+
+  const sessions = new Map<number, Session>();
+  const reply = (m: WorkerReply) => port.postMessage(m, m.data ? [m.data.buffer as ArrayBuffer] : []);
+  port.postMessage({ op: 'ready', tid } satisfies WorkerReply);
+  port.on('message', (m: WorkerRequest) => {
+    try {
+      if (m.op === 'open') {
+        sessions.set(m.sid, m.codec === 'zstd' ? zstdSession(m.level) : gzipSession(m.level));
+      } else if (m.op === 'abort') {
+        sessions.delete(m.sid);
+      } else {
+        const session = sessions.get(m.sid);
+        if (!session) return;
+        const out =
+          m.op === 'chunk'
+            ? session.write(Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.byteLength))
+            : session.end();
+        if (m.op === 'end') sessions.delete(m.sid);
+        // A fresh copy: `out` may be a view into a pooled buffer, which cannot be transferred.
+        reply({ op: m.op, sid: m.sid, data: new Uint8Array(out) });
+      }
+    } catch (err) {
+      sessions.delete(m.sid);
+      reply({ op: 'error', sid: m.sid, message: (err as Error).message ?? String(err) });
+    }
+  });
+}
