@@ -233,6 +233,8 @@ export class Daemon {
           },
           'compressed',
         );
+      else if (e.outcome === 'skipped')
+        this.#log.debug({ id: e.id, path: e.path }, 'rotated file removed before it was compressed');
       else
         this.#log.warn(
           { id: e.id, path: e.path, err: e.error },

@@ -53,7 +53,8 @@ describe('CompressionQueue', () => {
         }) as typeof handle;
       },
     };
-    const queue = new CompressionQueue(new Limiter(1), { fs, emit: () => {} });
+    const events: string[] = [];
+    const queue = new CompressionQueue(new Limiter(1), { fs, emit: (e) => events.push(e.outcome) });
     const job = queue.schedule('a', raw, { codec: 'gzip', level: 1 });
     await opened;
     await queue.cancel(raw, { wait: false });
@@ -64,6 +65,7 @@ describe('CompressionQueue', () => {
     expect(await job).toBeUndefined();
     expect(queue.isBusy(raw)).toBe(false);
     expect(await fsp.readdir(dir)).toEqual([]);
+    expect(events).toEqual(['skipped']);
   });
 
   it('waits for a compression that already issued its final rename, so the count bound holds', async () => {

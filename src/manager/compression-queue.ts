@@ -12,6 +12,7 @@ interface Job {
   started: boolean;
   /** Set when the final rename is issued: only from then on can the compressed file still appear. */
   committing: boolean;
+  id: string;
 }
 
 /**
@@ -40,7 +41,13 @@ export class CompressionQueue {
     const existing = this.#jobs.get(raw);
     if (existing) return existing.promise;
     const controller = new AbortController();
-    const job: Job = { controller, promise: Promise.resolve(undefined), started: false, committing: false };
+    const job: Job = {
+      id,
+      controller,
+      promise: Promise.resolve(undefined),
+      started: false,
+      committing: false,
+    };
     job.promise = this.limiter
       .run(async () => {
         if (controller.signal.aborted) return undefined;
@@ -99,7 +106,18 @@ export class CompressionQueue {
   async cancel(raw: string, { wait = true }: { wait?: boolean } = {}): Promise<void> {
     const job = this.#jobs.get(raw);
     if (!job) return;
-    job.controller.abort();
+    if (!job.controller.signal.aborted) {
+      job.controller.abort();
+      const skipped = {
+        id: job.id,
+        path: raw,
+        outcome: 'skipped',
+        bytesIn: 0,
+        bytesOut: 0,
+        durationMs: 0,
+      } as const;
+      this.deps.emit(skipped);
+    }
     if (!job.started) {
       // Still waiting for a slot: once aborted it can never touch the file, so a rotation that wants to
       // delete it need not wait behind a backlog of other compressions.

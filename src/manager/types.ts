@@ -92,7 +92,11 @@ export interface RotationEvent {
 export interface CompressionEvent {
   id: string;
   path: string;
-  outcome: 'success' | 'error';
+  /**
+   * `skipped`: the file was deleted (trimmed, expired, over the budget, cleaned) before its compression
+   * finished; many of these mean compression cannot keep up with rotation.
+   */
+  outcome: 'success' | 'error' | 'skipped';
   bytesIn: number;
   bytesOut: number;
   durationMs: number;

@@ -71,7 +71,7 @@ export class CrilogMetrics {
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['success', 'error']) this.compressions.inc({ outcome }, 0);
+    for (const outcome of ['success', 'error', 'skipped']) this.compressions.inc({ outcome }, 0);
     this.compressionDuration = new Histogram({
       name: 'crilog_compression_duration_seconds',
       help: 'Time to compress one rotated file.',
