@@ -21,8 +21,14 @@ export function isUnderRoots(logPath: string, roots: readonly string[]): boolean
  * The lexical check, plus: the log's directory, with every symlink resolved, must still lie inside the
  * resolved root. A symlinked directory inside a root that points elsewhere is refused. A directory that
  * does not exist (yet) falls back to the lexical answer: there is nothing to follow.
+ *
+ * @param realRoots the roots already resolved (see `resolveRoots`), to save two calls per check.
  */
-export async function isReallyUnderRoots(logPath: string, roots: readonly string[]): Promise<boolean> {
+export async function isReallyUnderRoots(
+  logPath: string,
+  roots: readonly string[],
+  realRoots?: readonly string[],
+): Promise<boolean> {
   if (!isUnderRoots(logPath, roots)) return false;
   let dir: string;
   try {
@@ -30,14 +36,18 @@ export async function isReallyUnderRoots(logPath: string, roots: readonly string
   } catch {
     return true;
   }
-  const realRoots = await Promise.all(roots.map((r) => fsp.realpath(r).catch(() => path.resolve(r))));
-  return realRoots.some((root) => {
+  return (realRoots ?? (await resolveRoots(roots))).some((root) => {
     const prefix = root.endsWith(path.sep) ? root : root + path.sep;
     return dir === root || dir.startsWith(prefix);
   });
 }
 
 /** Thrown by the guarded `containerStatus` for a container whose log lies outside the roots. */
+/** The roots with every symlink resolved (a root that cannot be resolved stays as written). */
+export function resolveRoots(roots: readonly string[]): Promise<string[]> {
+  return Promise.all(roots.map((r) => fsp.realpath(r).catch(() => path.resolve(r))));
+}
+
 export class OutsideRootsError extends CrilogError {
   constructor(
     readonly containerId: string,
@@ -61,6 +71,8 @@ export class RootGuardRuntime implements RuntimeService {
   readonly #warned = new Set<string>();
   /** Containers whose last status was inside the roots: their reopen needs no extra round trip. */
   readonly #allowed = new Set<string>();
+  /** Resolved roots, refreshed at every list (once per interval) rather than resolved per check. */
+  #realRoots: Promise<string[]> | undefined;
 
   constructor(
     readonly inner: RuntimeService,
@@ -70,6 +82,7 @@ export class RootGuardRuntime implements RuntimeService {
 
   async listContainers(): Promise<ContainerInfo[]> {
     const list = await this.inner.listContainers();
+    this.#realRoots = resolveRoots(this.roots);
     // Forget removed containers so the set follows the node's churn instead of growing.
     const present = new Set(list.map((c) => c.id));
     for (const id of this.#allowed) if (!present.has(id)) this.#allowed.delete(id);
@@ -78,7 +91,8 @@ export class RootGuardRuntime implements RuntimeService {
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     const status = await this.inner.containerStatus(id);
-    if (!(await isReallyUnderRoots(status.logPath, this.roots))) {
+    this.#realRoots ??= resolveRoots(this.roots);
+    if (!(await isReallyUnderRoots(status.logPath, this.roots, await this.#realRoots))) {
       this.#allowed.delete(id);
       const error = new OutsideRootsError(id, status.logPath, this.roots);
       const key = `${id}\0${status.logPath}`;

@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CompressionPool } from '../codecs/worker/compression-pool.js';
 import { tempDir } from '../../test/helpers/tmpdir.js';
 import { nodeFileSystem, type FileSystem } from '../ports/file-system.js';
 import { compressFile } from './compress.js';
@@ -9,17 +10,23 @@ import { compressFile } from './compress.js';
 const enospc = () => Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
 
 describe('compressFile', () => {
-  it('round-trips the data and keeps mode, owner and mtime of the raw file', async () => {
+  it.each([
+    ['on the calling thread', false],
+    ['on a pool worker', true],
+  ])('round-trips the data %s and keeps mode, owner and mtime of the raw file', async (_where, onPool) => {
+    const pool = onPool ? new CompressionPool() : undefined;
+    onTestFinished(() => pool?.close());
     const dir = await tempDir();
     const raw = path.join(dir, '0.log.20260101-120000');
-    const data = 'x'.repeat(100_000) + '\nline\n';
+    // Over 2 MiB, so the pool path goes through more read chunks than it has buffers.
+    const data = 'x'.repeat(100_000) + '\nline\n' + 'a log line of text\n'.repeat(150_000);
     await fsp.writeFile(raw, data, { mode: 0o600 });
     await fsp.chmod(raw, 0o600);
     const mtime = new Date('2026-01-01T12:00:00Z');
     await fsp.utimes(raw, mtime, mtime);
     const before = await fsp.stat(raw);
 
-    const result = await compressFile(raw);
+    const result = await compressFile(raw, pool ? { pool } : {});
     expect(result).toMatchObject({ target: `${raw}.gz`, bytesIn: data.length });
     const st = await fsp.stat(`${raw}.gz`);
     expect(st.mode & 0o777).toBe(0o600);

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCodecAvailable, getCodec } from '../codec.js';
+import { compressHandle, type ReadableHandle } from './compress-handle.js';
 import { CompressionPool } from './compression-pool.js';
 
 const pools: CompressionPool[] = [];
@@ -26,22 +27,24 @@ function logText(bytes: number): Buffer {
   return Buffer.from(lines.join('')).subarray(0, bytes);
 }
 
-async function compress(p: CompressionPool, codec: 'gzip' | 'zstd', chunks: Buffer[], level = 6) {
-  const parts: Buffer[] = [];
-  await pipeline(
-    Readable.from(chunks),
-    p.createCompressor(codec, level),
-    async (src: AsyncIterable<Buffer>) => {
-      for await (const c of src) parts.push(c);
+/** A file handle over memory that returns at most `step` bytes per read, like a short read would. */
+function memoryHandle(data: Buffer, step = Infinity): ReadableHandle {
+  return {
+    read: async (buffer, offset, length, position) => {
+      const n = Math.max(0, Math.min(length, step, data.length - position));
+      data.copy(buffer, offset, position, position + n);
+      return { bytesRead: n };
     },
-  );
-  return Buffer.concat(parts);
+  };
 }
 
-function split(data: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
-  return out;
+async function compress(p: CompressionPool, codec: 'gzip' | 'zstd', data: Buffer, level = 6, step?: number) {
+  const parts: Buffer[] = [];
+  const read = await compressHandle(memoryHandle(data, step), p, { codec, level }, async (out) => {
+    parts.push(out);
+  });
+  expect(read).toBe(data.length);
+  return Buffer.concat(parts);
 }
 
 describe('CompressionPool', () => {
@@ -51,24 +54,24 @@ describe('CompressionPool', () => {
     ['1 MiB chunks', 1024 * 1024],
     ['small chunks, shorter than the 32 KiB window', 5000],
   ])('gzip with %s is one valid member that gunzip restores exactly', async (_name, size) => {
-    const gz = await compress(pool(), 'gzip', split(data, size));
+    const gz = await compress(pool(), 'gzip', data, 6, size);
     expect(gz.subarray(0, 3)).toEqual(Buffer.from([0x1f, 0x8b, 8]));
     expect(zlib.gunzipSync(gz).equals(data)).toBe(true);
   });
 
   it('compresses within 1% of a continuous zlib stream at the same level', async () => {
-    const gz = await compress(pool(), 'gzip', split(data, 1024 * 1024));
+    const gz = await compress(pool(), 'gzip', data);
     const reference = zlib.gzipSync(data, { level: 6 });
     expect(gz.length / reference.length).toBeLessThan(1.01);
   });
 
   it('writes a valid empty gzip file for empty input', async () => {
-    const gz = await compress(pool(), 'gzip', []);
+    const gz = await compress(pool(), 'gzip', Buffer.alloc(0));
     expect(zlib.gunzipSync(gz).length).toBe(0);
   });
 
   it.runIf(isCodecAvailable('zstd'))('zstd round-trips through the codec decoder', async () => {
-    const zst = await compress(pool(), 'zstd', split(data, 1024 * 1024), 3);
+    const zst = await compress(pool(), 'zstd', data, 3);
     const parts: Buffer[] = [];
     await pipeline(
       Readable.from([zst]),
@@ -83,14 +86,14 @@ describe('CompressionPool', () => {
   it('runs several compressions at once, each output intact', async () => {
     const p = pool({ size: 2 });
     const inputs = [logText(400_000), logText(700_000), logText(300_000)];
-    const outputs = await Promise.all(inputs.map((d) => compress(p, 'gzip', split(d, 64 * 1024))));
+    const outputs = await Promise.all(inputs.map((d) => compress(p, 'gzip', d, 6, 64 * 1024)));
     outputs.forEach((gz, i) => expect(zlib.gunzipSync(gz).equals(inputs[i]!)).toBe(true));
     expect((await p.threadIds()).length).toBeLessThanOrEqual(2);
   });
 
   it.runIf(process.platform === 'linux')('gives its worker threads the configured nice value', async () => {
     const p = pool({ nice: 7 });
-    await compress(p, 'gzip', [logText(10_000)]);
+    await compress(p, 'gzip', logText(10_000));
     const [tid] = await p.threadIds();
     // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value; the name field may hold spaces.
     const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
@@ -99,34 +102,33 @@ describe('CompressionPool', () => {
 
   it('fails the stream when its worker dies, and replaces the worker for the next one', async () => {
     const p = pool({ size: 1 });
-    const stream = p.createCompressor('gzip', 6);
-    const failed = pipeline(
-      Readable.from(split(data, 64 * 1024)),
-      stream,
-      async (src: AsyncIterable<Buffer>) => {
-        for await (const c of src) void c;
+    // Reads that never end: the compression is still running when the worker goes away.
+    const endless: ReadableHandle = {
+      read: async (buffer, offset, length) => {
+        buffer.fill(97, offset, offset + length);
+        return { bytesRead: length };
       },
-    );
+    };
+    const failed = compressHandle(endless, p, { codec: 'gzip', level: 1 }, async () => {});
     await p.close();
     await expect(failed).rejects.toThrow(/compression worker/);
-    expect(zlib.gunzipSync(await compress(p, 'gzip', [data])).equals(data)).toBe(true);
+    expect(zlib.gunzipSync(await compress(p, 'gzip', data)).equals(data)).toBe(true);
   });
 
   it('drops an aborted stream without disturbing the others on the worker', async () => {
     const p = pool({ size: 1 });
     const controller = new AbortController();
-    const aborted = pipeline(
-      Readable.from(split(data, 64 * 1024)),
-      p.createCompressor('gzip', 6),
-      async (src: AsyncIterable<Buffer>) => {
-        for await (const c of src) {
-          void c;
-          controller.abort();
-        }
+    let outputs = 0;
+    const aborted = compressHandle(
+      memoryHandle(data, 64 * 1024),
+      p,
+      { codec: 'gzip', level: 6 },
+      async () => {
+        if (++outputs === 2) controller.abort();
       },
-      { signal: controller.signal },
+      controller.signal,
     );
-    const other = compress(p, 'gzip', split(data, 256 * 1024));
+    const other = compress(p, 'gzip', data, 6, 256 * 1024);
     await expect(aborted).rejects.toThrow(/abort/i);
     expect(zlib.gunzipSync(await other).equals(data)).toBe(true);
   });
@@ -143,10 +145,10 @@ describe('CompressionPool', () => {
 describe('CompressionPool idle workers', () => {
   it('ends a worker that stayed idle, and starts a new one when needed', async () => {
     const p = pool({ idleMs: 20 });
-    await compress(p, 'gzip', [logText(1000)]);
+    await compress(p, 'gzip', logText(1000));
     expect((await p.threadIds()).length).toBe(1);
     await expect.poll(async () => (await p.threadIds()).length).toBe(0);
     const data = logText(5000);
-    expect(zlib.gunzipSync(await compress(p, 'gzip', [data])).equals(data)).toBe(true);
+    expect(zlib.gunzipSync(await compress(p, 'gzip', data)).equals(data)).toBe(true);
   });
 });

@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CrilogError } from '../../errors/crilog-error.js';
 import type { CodecName } from '../../rotation/naming.js';
-import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { WorkerCompressor } from './worker-compressor.js';
+import type { WorkerReply } from './protocol.js';
+import { CompressionSession, type SessionPort } from './compression-session.js';
 import { compressWorkerMain, type CompressWorkerData } from './worker-main.js';
 
 /** Options of `new CompressionPool()`. */
@@ -19,16 +19,9 @@ export interface CompressionPoolOptions {
   idleMs?: number;
 }
 
-/** One worker thread and the compressions it runs. */
-export interface PoolWorker {
-  send(message: WorkerRequest, transfer?: ArrayBuffer[]): void;
-  /** Called by a compressor when it is done, so an idle worker stops holding the process open. */
-  release(sid: number): void;
-}
-
-interface Slot extends PoolWorker {
+interface Slot extends SessionPort {
   worker: Worker;
-  sessions: Map<number, WorkerCompressor>;
+  sessions: Map<number, CompressionSession>;
   tid: Promise<number | null>;
   idleTimer: NodeJS.Timeout | undefined;
 }
@@ -74,16 +67,16 @@ export class CompressionPool {
     this.#data = { nice, zstdPath: zstdPath() };
   }
 
-  /** A stream that compresses what is written to it on a worker thread. */
-  createCompressor(codec: Exclude<CodecName, 'none'>, level: number): WorkerCompressor {
+  /** Starts a compression on a worker thread (the least busy one, started if needed). */
+  open(codec: CodecName, level: number): CompressionSession {
     const slot = this.#pick();
     const sid = this.#nextSid++;
-    const compressor = new WorkerCompressor(slot, sid);
-    slot.sessions.set(sid, compressor);
+    const session = new CompressionSession(slot, sid);
+    slot.sessions.set(sid, session);
     clearTimeout(slot.idleTimer);
     slot.worker.ref();
     slot.send({ op: 'open', sid, codec, level });
-    return compressor;
+    return session;
   }
 
   /** Thread ids of the live workers (Linux; `null` elsewhere), for tests and diagnostics. */
@@ -137,7 +130,7 @@ export class CompressionPool {
       clearTimeout(slot.idleTimer);
       const i = this.#slots.indexOf(slot);
       if (i >= 0) this.#slots.splice(i, 1);
-      for (const c of [...slot.sessions.values()]) c.destroy(err);
+      for (const s of [...slot.sessions.values()]) s.fail(err);
       slot.sessions.clear();
     };
     worker.on('error', (err) => fail(new Error(`compression worker failed: ${err.message}`, { cause: err })));

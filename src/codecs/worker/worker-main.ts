@@ -105,7 +105,11 @@ export function compressWorkerMain(): void {
   }
 
   const sessions = new Map<number, Session>();
-  const reply = (m: WorkerReply) => port.postMessage(m, m.data ? [m.data.buffer as ArrayBuffer] : []);
+  const reply = (m: WorkerReply) => {
+    const transfer = m.data ? [m.data.buffer as ArrayBuffer] : [];
+    if (m.op === 'chunk') transfer.push(m.input);
+    port.postMessage(m, transfer);
+  };
   port.postMessage({ op: 'ready', tid } satisfies WorkerReply);
   port.on('message', (m: WorkerRequest) => {
     try {
@@ -116,13 +120,15 @@ export function compressWorkerMain(): void {
       } else {
         const session = sessions.get(m.sid);
         if (!session) return;
-        const out =
-          m.op === 'chunk'
-            ? session.write(Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.byteLength))
-            : session.end();
-        if (m.op === 'end') sessions.delete(m.sid);
-        // A fresh copy: `out` may be a view into a pooled buffer, which cannot be transferred.
-        reply({ op: m.op, sid: m.sid, data: new Uint8Array(out) });
+        // Outputs are copied: they may be views into pooled buffers, which cannot be transferred.
+        if (m.op === 'chunk') {
+          const out = session.write(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+          // The input buffer goes back to be read into again: no garbage per chunk on either side.
+          reply({ op: 'chunk', sid: m.sid, data: new Uint8Array(out), input: m.data.buffer as ArrayBuffer });
+        } else {
+          sessions.delete(m.sid);
+          reply({ op: 'end', sid: m.sid, data: new Uint8Array(session.end()) });
+        }
       }
     } catch (err) {
       sessions.delete(m.sid);
