@@ -7,11 +7,23 @@ export { parseDuration } from './config/duration.js';
 export { getAllLogs, listLogFiles, type LogFileSet, type RotatedFile } from './rotation/log-files.js';
 export { compressFile, type CompressOptions, type CompressResult } from './rotation/compress.js';
 export { parseRotatedName, compareKeys, type CodecName, type RotationKey } from './rotation/naming.js';
-export type { RuntimeService, ContainerInfo, ContainerStatus, ContainerState } from './ports/runtime-service.js';
+export type {
+  RuntimeService,
+  ContainerInfo,
+  ContainerStatus,
+  ContainerState,
+} from './ports/runtime-service.js';
 export { systemClock, type Clock, type TimerHandle } from './ports/clock.js';
 export { nodeFileSystem, type FileSystem } from './ports/file-system.js';
 export { silentLogger, type Logger } from './ports/logger.js';
 export * from './errors/crilog-error.js';
 export * from './reader/index.js';
 export { getCodec, isCodecAvailable, type Codec } from './codecs/codec.js';
-export { resolvePolicy, parseCompression, POLICY_KEYS, type RotationPolicy, type CompressionPolicy } from './policy/container-policy.js';
+export { CompressionPool, type CompressionPoolOptions } from './codecs/worker/compression-pool.js';
+export {
+  resolvePolicy,
+  parseCompression,
+  POLICY_KEYS,
+  type RotationPolicy,
+  type CompressionPolicy,
+} from './policy/container-policy.js';

@@ -197,6 +197,31 @@ describe('ContainerLogManager.rotateOnce', () => {
       if (f !== '0.log') expect((await fsp.stat(path.join(path.dirname(log), f))).mode & 0o777).toBe(0o600);
   });
 
+  it.runIf(process.platform === 'linux')(
+    'compresses on worker threads at compressionNice, and stop() ends them',
+    async () => {
+      const { manager, log } = await setup({ maxSize: 1, compressionNice: 13, delayCompress: false });
+      // Threads of this process and their nice values (field 19 of /proc/self/task/<tid>/stat).
+      const niceThreads = async () => {
+        const tids = await fsp.readdir('/proc/self/task');
+        const nices = await Promise.all(
+          tids.map(async (tid) => {
+            const stat = await fsp.readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => '');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+          }),
+        );
+        return nices.filter((n) => n === 13).length;
+      };
+      expect(await niceThreads()).toBe(0);
+      await fsp.appendFile(log, line(0));
+      const report = await manager.rotateOnce();
+      expect(report.containers[0]?.compressed).toHaveLength(1);
+      expect(await niceThreads()).toBe(1);
+      await manager.stop();
+      await expect.poll(niceThreads).toBe(0);
+    },
+  );
+
   it('leaves the raw file when compression fails and retries on the next pass', async () => {
     let failing = true;
     const fs: FileSystem = {
