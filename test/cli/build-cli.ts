@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -45,5 +46,25 @@ export async function buildCli(): Promise<{ main: string; remove: () => Promise<
   return {
     main: path.join(root, 'dist', 'cli', 'main.js'),
     remove: () => fsp.rm(root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * `buildCli()` for a test file or `describe` block: builds before its tests, removes the copy after
+ * them. `main` is readable once the tests run.
+ */
+export function useBuiltCli(): { readonly main: string } {
+  let built: Awaited<ReturnType<typeof buildCli>> | undefined;
+  beforeAll(async () => {
+    built = await buildCli();
+  });
+  afterAll(async () => {
+    await built?.remove();
+  });
+  return {
+    get main() {
+      if (!built) throw new Error('the CLI is built in beforeAll; read `main` inside a test');
+      return built.main;
+    },
   };
 }

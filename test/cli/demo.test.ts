@@ -3,18 +3,12 @@ import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmpdir.js';
-import { buildCli } from './build-cli.js';
+import { useBuiltCli } from './build-cli.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-let main: string;
-let remove: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ main, remove } = await buildCli());
-});
-afterAll(() => remove());
+const cli = useBuiltCli();
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -36,7 +30,7 @@ describe('the first run (npm start)', () => {
     const child = spawn(
       process.execPath,
       [
-        main,
+        cli.main,
         'daemon',
         '--runtime',
         'local',
@@ -80,7 +74,7 @@ describe('the first run (npm start)', () => {
 
 describe('output piped into a reader that stops early', () => {
   it('exits quietly with 0 when stdout is closed (crilog … | head)', async () => {
-    const child = spawn(process.execPath, [main, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli.main, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
     child.stdout.destroy(); // like `head` exiting before crilog has written

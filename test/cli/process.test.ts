@@ -2,19 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmpdir.js';
-import { buildCli } from './build-cli.js';
+import { useBuiltCli } from './build-cli.js';
 import { LogSink } from './cli-harness.js';
 
-let main: string;
-let remove: () => Promise<void>;
-beforeAll(async () => {
-  ({ main, remove } = await buildCli());
-});
-afterAll(async () => {
-  await remove?.();
-});
+const cli = useBuiltCli();
 
 interface Proc {
   child: ChildProcess;
@@ -29,7 +22,7 @@ afterEach(() => {
 });
 
 function run(args: string[], cwd?: string): Proc {
-  const child = spawn(process.execPath, [main, ...args], {
+  const child = spawn(process.execPath, [cli.main, ...args], {
     cwd,
     env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +71,7 @@ describe('the crilog binary', () => {
     const p = run(['--version']);
     expect(await p.exited).toEqual({ code: 0, signal: null });
     const pkg = JSON.parse(await fsp.readFile(new URL('../../package.json', import.meta.url), 'utf8'));
-    expect((await fsp.readFile(main, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect((await fsp.readFile(cli.main, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(pkg.bin.crilog).toBe('./dist/cli/main.js');
   });
 

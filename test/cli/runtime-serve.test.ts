@@ -2,17 +2,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CriRuntimeService } from '../../src/runtime/cri/index.js';
 import { tempDir } from '../helpers/tmpdir.js';
-import { buildCli } from './build-cli.js';
+import { useBuiltCli } from './build-cli.js';
 
-let main: string;
-let remove: () => Promise<void>;
-beforeAll(async () => {
-  ({ main, remove } = await buildCli());
-});
-afterAll(() => remove());
+const cli = useBuiltCli();
 
 describe('crilog runtime serve', () => {
   it('serves the config containers over CRI on a unix socket and stops them on SIGTERM', async () => {
@@ -32,7 +27,7 @@ describe('crilog runtime serve', () => {
     const child = spawn(
       process.execPath,
       [
-        main,
+        cli.main,
         'runtime',
         'serve',
         '--socket',

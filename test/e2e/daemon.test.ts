@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { getAllLogs } from '../../src/index.js';
 import { CriTestClient } from '../../src/runtime/cri/index.js';
-import { buildCli } from '../cli/build-cli.js';
+import { useBuiltCli } from '../cli/build-cli.js';
 import { isolatedFlags, killDaemons, spawnDaemon } from '../helpers/crash-daemon.js';
 import { makeTempDir } from '../helpers/crash-runtime.js';
 import { skipE2eUnlessContainerd, useContainerd } from '../helpers/containerd.js';
@@ -17,15 +17,8 @@ const ROTATIONS = 5;
  */
 describe.skipIf(skipE2eUnlessContainerd())('rotation through a real containerd (crilog daemon)', () => {
   const suite = useContainerd();
-  let main: string;
-  let removeCli: (() => Promise<void>) | undefined;
+  const cli = useBuiltCli();
   const cleanups: (() => Promise<unknown>)[] = [];
-  beforeAll(async () => {
-    ({ main, remove: removeCli } = await buildCli());
-  });
-  afterAll(async () => {
-    await removeCli?.();
-  });
   afterEach(async () => {
     await killDaemons();
     while (cleanups.length) await cleanups.pop()!();
@@ -41,7 +34,7 @@ describe.skipIf(skipE2eUnlessContainerd())('rotation through a real containerd (
     cleanups.push(() => w.dispose());
 
     const daemon = spawnDaemon(
-      main,
+      cli.main,
       isolatedFlags(tmp.dir, [
         '--runtime-endpoint',
         h.endpoint,

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CrashStep } from '../../src/rotation/crash-point.js';
-import { buildCli } from '../cli/build-cli.js';
+import { useBuiltCli } from '../cli/build-cli.js';
 import { CRASH_STATE, crashAndRecover } from '../helpers/crash-steps.js';
 
 /**
@@ -12,14 +12,7 @@ import { CRASH_STATE, crashAndRecover } from '../helpers/crash-steps.js';
  * concurrently: each has its own directory, runtime, socket, lock file and daemons.
  */
 
-let main: string;
-let removeCli: () => Promise<void>;
-beforeAll(async () => {
-  ({ main, remove: removeCli } = await buildCli());
-});
-afterAll(async () => {
-  await removeCli?.();
-});
+const cli = useBuiltCli();
 
 const results: string[] = [];
 afterAll(() => {
@@ -41,7 +34,7 @@ describe.concurrent('crash at every step boundary of a rotation', () => {
       onTestFinished(async () => {
         while (cleanups.length) await cleanups.pop()!();
       });
-      const { check, summary } = await crashAndRecover(main, step, maxFiles, cleanups);
+      const { check, summary } = await crashAndRecover(cli.main, step, maxFiles, cleanups);
       results.push(summary);
       expect(check.violations, summary).toEqual([]);
       expect(check.counters.written).toBeGreaterThan(0);

@@ -1,11 +1,11 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/daemon-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { Logger, RotationEvent } from '../../src/index.js';
 import { runRuntimeServer } from '../../src/runtime/local/index.js';
-import { buildCli } from '../cli/build-cli.js';
+import { useBuiltCli } from '../cli/build-cli.js';
 import { isolatedFlags, killDaemons, spawnDaemon } from '../helpers/crash-daemon.js';
 import { scanLogDir } from '../helpers/crash-logs.js';
 import { COUNTER_WRITER, makeTempDir, waitFor } from '../helpers/crash-runtime.js';
@@ -17,14 +17,7 @@ import { COUNTER_WRITER, makeTempDir, waitFor } from '../helpers/crash-runtime.j
  * and never touched, while logs inside keep rotating.
  */
 
-let main: string;
-let removeCli: () => Promise<void>;
-beforeAll(async () => {
-  ({ main, remove: removeCli } = await buildCli());
-});
-afterAll(async () => {
-  await removeCli?.();
-});
+const cli = useBuiltCli();
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -47,9 +40,9 @@ describe('two crilog processes on one node', () => {
       '--log-root',
       `${tmp.dir}/pods`,
     ]);
-    const first = spawnDaemon(main, flags);
+    const first = spawnDaemon(cli.main, flags);
     await first.waitForLine('first started', (l) => l.msg === 'crilog daemon started');
-    const second = spawnDaemon(main, flags);
+    const second = spawnDaemon(cli.main, flags);
     const exit = await second.exited;
     expect(exit.code).toBe(1);
     const said = `${second.stderr()}\n${second.lines.map((l) => JSON.stringify(l)).join('\n')}`;
@@ -60,7 +53,7 @@ describe('two crilog processes on one node', () => {
 
     first.child.kill('SIGKILL');
     await first.exited;
-    const third = spawnDaemon(main, flags);
+    const third = spawnDaemon(cli.main, flags);
     await third.waitForLine('third started over the stale lock', (l) => l.msg === 'crilog daemon started');
     const lock = JSON.parse(await fsp.readFile(path.join(tmp.dir, 'crilog.lock'), 'utf8')) as { pid: number };
     expect(lock.pid).toBe(third.pid);

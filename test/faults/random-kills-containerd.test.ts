@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CriTestClient } from '../../src/runtime/cri/index.js';
-import { buildCli } from '../cli/build-cli.js';
+import { useBuiltCli } from '../cli/build-cli.js';
 import { BURST_COUNTER, startWorkload, waitFor, type Workload } from '../e2e/support/workload.js';
 import { e2eSkipReason, useContainerd } from '../helpers/containerd.js';
 import { killDaemons } from '../helpers/crash-daemon.js';
@@ -22,14 +22,7 @@ const KILLS = 10 * Math.max(1, Number(process.env.CRILOG_FAULT_SCALE) || 1);
 
 describe.skipIf(skip)('random SIGKILLs of the daemon under a fast writer (containerd)', () => {
   const suite = useContainerd();
-  let main: string;
-  let removeCli: () => Promise<void>;
-  beforeAll(async () => {
-    ({ main, remove: removeCli } = await buildCli());
-  });
-  afterAll(async () => {
-    await removeCli?.();
-  });
+  const cli = useBuiltCli();
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     await killDaemons();
@@ -48,7 +41,7 @@ describe.skipIf(skip)('random SIGKILLs of the daemon under a fast writer (contai
       cleanups.push(() => w.dispose());
       const seed = faultSeed();
       const run = await randomKills({
-        main,
+        main: cli.main,
         dir: tmp.dir,
         flags: [
           '--runtime',

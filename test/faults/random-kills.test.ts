@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../cli/build-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useBuiltCli } from '../cli/build-cli.js';
 import { faultSeed, randomKills } from '../helpers/crash-random.js';
 import { makeTempDir, startCounterRuntime } from '../helpers/crash-runtime.js';
 
@@ -9,14 +9,7 @@ import { makeTempDir, startCounterRuntime } from '../helpers/crash-runtime.js';
  * a failure with CRILOG_FAULT_SEED=<seed>.
  */
 
-let main: string;
-let removeCli: () => Promise<void>;
-beforeAll(async () => {
-  ({ main, remove: removeCli } = await buildCli());
-});
-afterAll(async () => {
-  await removeCli?.();
-});
+const cli = useBuiltCli();
 
 /** CRILOG_FAULT_SCALE=10 runs ten times the kills (a soak run); the default keeps the suite quick. */
 const SCALE = Math.max(1, Number(process.env.CRILOG_FAULT_SCALE) || 1);
@@ -41,7 +34,7 @@ describe.concurrent('random SIGKILLs of the daemon under a fast writer (embedded
       cleanups.push(() => rt.close());
       const seed = faultSeed();
       const run = await randomKills({
-        main,
+        main: cli.main,
         dir: tmp.dir,
         flags: [
           '--runtime',

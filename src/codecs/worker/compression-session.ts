@@ -8,9 +8,12 @@ export interface SessionPort {
 }
 
 interface Waiter {
-  resolve(reply: WorkerReply): void;
+  resolve(reply: SessionReply): void;
   reject(error: Error): void;
 }
+
+/** The replies addressed to a session (the pool handles the worker's `ready`). */
+type SessionReply = Exclude<WorkerReply, { op: 'ready' }>;
 
 /** What a compressed chunk gives back: the output, and the input buffer to read into again. */
 export interface ChunkResult {
@@ -62,8 +65,7 @@ export class CompressionSession {
   }
 
   /** A reply of the worker for this session. */
-  receive(reply: WorkerReply): void {
-    if (reply.op === 'ready') return;
+  receive(reply: SessionReply): void {
     if (reply.op === 'error') return this.fail(new Error(`compression failed in worker: ${reply.message}`));
     this.#waiting.shift()?.resolve(reply);
   }
@@ -74,7 +76,7 @@ export class CompressionSession {
     this.#close();
   }
 
-  #request(message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+  #request(message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<SessionReply> {
     if (this.#closed) return Promise.reject(new Error('compression session is closed'));
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
