@@ -12,7 +12,9 @@ export type {
   ContainerInfo,
   ContainerStatus,
   ContainerState,
+  ContainerMetadata,
 } from './ports/runtime-service.js';
+export { containerIdentity, KUBELET_LABELS, type ContainerIdentity } from './ports/container-identity.js';
 export { systemClock, type Clock, type TimerHandle } from './ports/clock.js';
 export { nodeFileSystem, type FileSystem } from './ports/file-system.js';
 export { silentLogger, type Logger } from './ports/logger.js';

@@ -1,12 +1,31 @@
 /** Lifecycle state of a container, as the CRI reports it. */
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
 
+/**
+ * Who a container is in Kubernetes terms. Runtimes that know (CRI metadata of the container and its
+ * pod sandbox) fill it in; `containerIdentity()` falls back to the kubelet's `io.kubernetes.*` labels.
+ */
+export interface ContainerMetadata {
+  /** Container name within its pod (CRI `ContainerMetadata.name`). */
+  name: string;
+  /** Restart attempt (CRI `ContainerMetadata.attempt`); the kubelet's `<attempt>.log`. */
+  attempt: number;
+  /** Pod sandbox name, when known. */
+  podName?: string;
+  /** Pod sandbox namespace, when known. */
+  podNamespace?: string;
+  /** Pod UID, when known. */
+  podUid?: string;
+}
+
 /** One entry of `listContainers()`. */
 export interface ContainerInfo {
   id: string;
   state: ContainerState;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Names from the runtime; optional so that minimal runtimes (and test fakes) may leave it out. */
+  metadata?: ContainerMetadata;
 }
 
 /** Result of `containerStatus()`; `logPath` is absolute (the CRI joins sandbox log dir and container log path). */

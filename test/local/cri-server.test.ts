@@ -140,6 +140,16 @@ describe('CRI server over the local runtime', () => {
       log_path: path.join(logDirectory, 'app', '3.log'),
       labels: { suite: 'local' },
     });
+    // The port carries the Kubernetes names of container and pod (from the sandbox's metadata).
+    const fromList = (await cri.listContainers()).find((c) => c.id === id);
+    expect(fromList?.metadata).toEqual({
+      name: 'app',
+      attempt: 3,
+      podName: 'web',
+      podNamespace: 'default',
+      podUid: expect.any(String),
+    });
+    expect((await cri.containerStatus(id)).metadata).toEqual(fromList?.metadata);
     expect(BigInt(status.finished_at) >= BigInt(status.started_at)).toBe(true);
     expect(BigInt(status.started_at) > 0n).toBe(true);
     const records = await readCri(status.log_path);

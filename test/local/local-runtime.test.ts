@@ -77,6 +77,7 @@ describe('LocalRuntime', () => {
       logPath: path.join(tmp.dir, 'hello', '0.log'),
       labels: { 'io.kubernetes.container.name': 'hello', app: 'demo' },
       annotations: { owner: 'me', 'io.kubernetes.container.restartCount': '0' },
+      metadata: { name: 'hello', attempt: 0, podName: 'hello', podNamespace: 'default' },
     });
     expect(path.isAbsolute(status.logPath)).toBe(true);
     const records = await readCri(status.logPath);
@@ -148,7 +149,8 @@ describe('LocalRuntime', () => {
     expect(runtime.inspect(polite)).toMatchObject({ state: 'exited', exitCode: 0 });
     expect(joinLines(await readCri(p1.logPath), 'stdout')).toEqual(['ready', 'bye']);
 
-    await runtime.stop(stubborn, 100);
+    // Long enough for the SIGTERM handler to run on a loaded machine; it never exits, so SIGKILL follows.
+    await runtime.stop(stubborn, 1500);
     expect(runtime.inspect(stubborn)).toMatchObject({
       state: 'exited',
       exitCode: 137,

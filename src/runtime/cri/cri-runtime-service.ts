@@ -2,6 +2,7 @@ import { status as GrpcStatus, type Client } from '@grpc/grpc-js';
 import { InvalidOptionError, RuntimeError, RuntimeUnavailableError } from '../../errors/crilog-error.js';
 import type {
   ContainerInfo,
+  ContainerMetadata,
   ContainerState,
   ContainerStatus,
   RuntimeService,
@@ -10,6 +11,7 @@ import { parseRuntimeEndpoint, resolveRuntimeEndpoint, type RuntimeEndpoint } fr
 import { createRuntimeClient, unaryCall, type ChannelOptions } from './grpc-client.js';
 import { grpcStatusName, mapGrpcError } from './grpc-errors.js';
 import type {
+  CriContainerMetadata,
   CriContainerState,
   CriContainerStatusResponse,
   CriListContainersResponse,
@@ -47,6 +49,14 @@ export interface RuntimeVersion {
 /** Only crilog's own pod annotations are carried over to containers. */
 const POLICY_PREFIX = 'crilog.io/';
 
+/** What crilog keeps of each pod sandbox: its names and its `crilog.io/*` annotations. */
+interface SandboxFacts {
+  podName: string;
+  podNamespace: string;
+  podUid: string;
+  policy: Record<string, string>;
+}
+
 const STATES: Readonly<Record<CriContainerState, ContainerState>> = {
   CONTAINER_CREATED: 'created',
   CONTAINER_RUNNING: 'running',
@@ -66,8 +76,8 @@ export function mapContainerState(state: string): ContainerState {
 export class CriRuntimeService implements RuntimeService {
   /** Sandbox of every listed container, to find its pod's annotations. */
   readonly #sandboxOf = new Map<string, string>();
-  /** `crilog.io/*` annotations of each pod sandbox that has any. */
-  #sandboxPolicy = new Map<string, Record<string, string>>();
+  /** Names and `crilog.io/*` annotations of each pod sandbox, from the last listing that worked. */
+  #sandboxes = new Map<string, SandboxFacts>();
   /** The endpoint in use. */
   readonly endpoint: RuntimeEndpoint;
   /** Deadline of each call in ms. */
@@ -157,17 +167,21 @@ export class CriRuntimeService implements RuntimeService {
   async listContainers(): Promise<ContainerInfo[]> {
     const [res, sandboxes] = await Promise.all([
       this.call<CriListContainersResponse>('ListContainers', { filter: {} }),
-      this.#listSandboxPolicies(),
+      this.#listSandboxes(),
     ]);
     this.#sandboxOf.clear();
     for (const c of res.containers) this.#sandboxOf.set(c.id, c.pod_sandbox_id);
-    if (sandboxes) this.#sandboxPolicy = sandboxes;
-    return res.containers.map((c) => ({
-      id: c.id,
-      state: mapContainerState(c.state),
-      labels: c.labels ?? {},
-      annotations: { ...this.#sandboxPolicy.get(c.pod_sandbox_id), ...c.annotations },
-    }));
+    if (sandboxes) this.#sandboxes = sandboxes;
+    return res.containers.map((c) => {
+      const sandbox = this.#sandboxes.get(c.pod_sandbox_id);
+      return {
+        id: c.id,
+        state: mapContainerState(c.state),
+        labels: c.labels ?? {},
+        annotations: { ...sandbox?.policy, ...c.annotations },
+        ...withMetadata(c.metadata, sandbox),
+      };
+    });
   }
 
   /** @inheritdoc `logPath` is `status.log_path` exactly as the runtime reports it. */
@@ -180,31 +194,38 @@ export class CriRuntimeService implements RuntimeService {
         'ContainerStatus',
       );
     }
-    const sandbox = this.#sandboxOf.get(id);
+    const sandboxId = this.#sandboxOf.get(id);
+    const sandbox = sandboxId === undefined ? undefined : this.#sandboxes.get(sandboxId);
     return {
       id: st.id || id,
       state: mapContainerState(st.state),
       labels: st.labels ?? {},
-      annotations: { ...(sandbox === undefined ? {} : this.#sandboxPolicy.get(sandbox)), ...st.annotations },
+      annotations: { ...sandbox?.policy, ...st.annotations },
+      ...withMetadata(st.metadata, sandbox),
       logPath: st.log_path,
     };
   }
 
-  /** `crilog.io/*` annotations by sandbox id; `undefined` when the runtime could not list sandboxes. */
-  async #listSandboxPolicies(): Promise<Map<string, Record<string, string>> | undefined> {
+  /** Facts of every sandbox by id; `undefined` when the runtime could not list sandboxes. */
+  async #listSandboxes(): Promise<Map<string, SandboxFacts> | undefined> {
     let res: CriListPodSandboxResponse;
     try {
       res = await this.call<CriListPodSandboxResponse>('ListPodSandbox', { filter: {} });
     } catch {
-      // Policies are an extra: without sandboxes, the last known ones (or node defaults) apply.
+      // Sandboxes are an extra: without them, the last known ones (or node defaults) apply.
       return undefined;
     }
-    const policies = new Map<string, Record<string, string>>();
+    const sandboxes = new Map<string, SandboxFacts>();
     for (const sb of res.items) {
       const own = Object.entries(sb.annotations ?? {}).filter(([k]) => k.startsWith(POLICY_PREFIX));
-      if (own.length > 0) policies.set(sb.id, Object.fromEntries(own));
+      sandboxes.set(sb.id, {
+        podName: sb.metadata?.name ?? '',
+        podNamespace: sb.metadata?.namespace ?? '',
+        podUid: sb.metadata?.uid ?? '',
+        policy: Object.fromEntries(own),
+      });
     }
-    return policies;
+    return sandboxes;
   }
 
   /** @inheritdoc */
@@ -216,4 +237,17 @@ export class CriRuntimeService implements RuntimeService {
   close(): void {
     this.client.close();
   }
+}
+
+/** The port's `metadata` from CRI container metadata and the facts of its sandbox (spread-ready). */
+function withMetadata(
+  meta: CriContainerMetadata | null | undefined,
+  sandbox: SandboxFacts | undefined,
+): { metadata?: ContainerMetadata } {
+  if (!meta) return {};
+  const metadata: ContainerMetadata = { name: meta.name, attempt: meta.attempt ?? 0 };
+  if (sandbox?.podName) metadata.podName = sandbox.podName;
+  if (sandbox?.podNamespace) metadata.podNamespace = sandbox.podNamespace;
+  if (sandbox?.podUid) metadata.podUid = sandbox.podUid;
+  return { metadata };
 }

@@ -41,9 +41,18 @@ export interface CriListContainersResponse {
   containers: CriContainer[];
 }
 
+/** `PodSandboxMetadata`. */
+export interface CriPodSandboxMetadata {
+  name: string;
+  uid: string;
+  namespace: string;
+  attempt: number;
+}
+
 /** `PodSandbox`, one entry of `ListPodSandboxResponse` (only what crilog reads). */
 export interface CriPodSandbox {
   id: string;
+  metadata: CriPodSandboxMetadata | null;
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }

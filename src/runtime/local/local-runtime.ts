@@ -3,7 +3,12 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { ContainerNotFoundError, InvalidOptionError } from '../../errors/crilog-error.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
-import type { ContainerInfo, ContainerStatus, RuntimeService } from '../../ports/runtime-service.js';
+import type {
+  ContainerInfo,
+  ContainerMetadata,
+  ContainerStatus,
+  RuntimeService,
+} from '../../ports/runtime-service.js';
 import { DEFAULT_MAX_LINE_SIZE, validateMaxLineSize } from './cri-line-splitter.js';
 import { LocalContainer } from './local-container.js';
 import type {
@@ -215,12 +220,18 @@ export class LocalRuntime extends EventEmitter<LocalRuntimeEvents> implements Ru
   }
 
   async listContainers(): Promise<ContainerInfo[]> {
-    return this.snapshot().map(({ id, state, labels, annotations }) => ({ id, state, labels, annotations }));
+    return this.snapshot().map(({ id, name, state, labels, annotations, restartCount }) => ({
+      id,
+      state,
+      labels,
+      annotations,
+      metadata: localMetadata(name, restartCount),
+    }));
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
-    const { state, labels, annotations, logPath } = this.#get(id).snapshot();
-    return { id, state, labels, annotations, logPath };
+    const { name, state, labels, annotations, logPath, restartCount } = this.#get(id).snapshot();
+    return { id, state, labels, annotations, metadata: localMetadata(name, restartCount), logPath };
   }
 
   async reopenContainerLog(id: string): Promise<void> {
@@ -232,4 +243,12 @@ export class LocalRuntime extends EventEmitter<LocalRuntimeEvents> implements Ru
     if (!container) throw new ContainerNotFoundError(id);
     return container;
   }
+}
+
+/**
+ * A local process is its own one-container pod in the `default` namespace, so that pod-style
+ * selection (`crilog logs NAME`) works on the embedded runtime as it does under Kubernetes.
+ */
+function localMetadata(name: string, attempt: number): ContainerMetadata {
+  return { name, attempt, podName: name, podNamespace: 'default' };
 }
