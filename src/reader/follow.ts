@@ -41,6 +41,10 @@ export interface FollowState {
 export async function follow(state: FollowState): Promise<void> {
   const waiter = new ChangeWaiter(path.dirname(state.logPath), state.opts.clock, state.opts.pollIntervalMs);
   waiter.start();
+  // The clock's timers and the watch are unref'd (a pending pass must never keep a daemon up), but a
+  // follow is exactly what its caller waits for: without a ref'd handle `crilog logs -f` would exit
+  // with Node's "unsettled top-level await" (13) as soon as it has printed the history.
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
   try {
     for (;;) {
       if (state.signal?.aborted || state.sink.full) return;
@@ -52,6 +56,7 @@ export async function follow(state: FollowState): Promise<void> {
       await waiter.wait([state.signal, state.stop]);
     }
   } finally {
+    clearInterval(keepAlive);
     waiter.close();
   }
 }
