@@ -12,7 +12,7 @@ export function exitCodeFor(err: unknown): number {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
     return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
-  if (hasErrorCode(err, 'ERR_INVALID_OPTION') || hasErrorCode(err, 'ERR_INVALID_QUANTITY')) return EXIT_USAGE;
+  if (hasErrorCode(err, 'ERR_INVALID_OPTION')) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 

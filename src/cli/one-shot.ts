@@ -1,4 +1,4 @@
-import type { DaemonConfig } from '../config/daemon-config.js';
+import type { DaemonConfig } from '../settings/index.js';
 import { managerOptions } from '../daemon/manager-options.js';
 import type { RuntimeHandle } from '../daemon/runtime-factory.js';
 import type { ContainerLogManager } from '../manager/container-log-manager.js';

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { CrilogError } from '../errors/crilog-error.js';
-import { CODEC_SUFFIX, type CodecName } from '../rotation/naming.js';
+import { CODEC_SUFFIX, type CodecName } from './codec-names.js';
 
 /** A compression format for rotated files. */
 export interface Codec {

@@ -1,4 +1,4 @@
-import type { DaemonConfig } from '../config/daemon-config.js';
+import type { DaemonConfig } from '../settings/index.js';
 import { ContainerLogManager } from '../manager/container-log-manager.js';
 import type { PassReport, RotationEvent } from '../manager/types.js';
 import { DiskUsage } from '../metrics/disk-usage.js';
@@ -150,7 +150,7 @@ export class Daemon {
         manager,
         runtime: guard,
         ...(this.#trigger ? { tracker: this.#trigger } : {}),
-        intervalMs: config.monitorIntervalMs,
+        intervalMs: config.monitorInterval,
         logger: this.#log,
         onQuickPass: (report, reused) => {
           this.metrics.observePass(report, 'quick', reused);
@@ -166,9 +166,9 @@ export class Daemon {
           maxSize: config.maxSize,
           maxFiles: config.maxFiles,
           workers: config.workers,
-          monitorIntervalMs: config.monitorIntervalMs,
+          monitorIntervalMs: config.monitorInterval,
           compression: config.compression,
-          maxAgeMs: config.maxAgeMs,
+          maxAgeMs: config.maxAge,
           maxTotalSize: config.maxTotalSize,
           logRoots: config.logRoots,
         },
@@ -256,7 +256,21 @@ export class Daemon {
     manager.on('policy-error', (e) =>
       this.#log.warn(
         { id: e.id, problems: e.problems },
-        'invalid crilog.io annotations; node defaults apply for those keys',
+        'invalid crilog.io policy annotations; node defaults apply for those keys',
+      ),
+    );
+    manager.on('policy-clamped', (e) =>
+      this.#log.warn(
+        {
+          id: e.id,
+          clamped: e.clamped.map(({ annotation, value, bound, used }) => ({
+            annotation,
+            value,
+            bound,
+            used,
+          })),
+        },
+        "crilog.io policy annotations beyond the operator's bounds; the bounds apply",
       ),
     );
   }
@@ -315,7 +329,13 @@ export class Daemon {
       maxSize: this.config.maxSize,
       maxFiles: this.config.maxFiles,
       ...(this.#manager
-        ? { policy: { node: this.#manager.options.policy, annotations: this.config.policyAnnotations } }
+        ? {
+            policy: {
+              node: this.#manager.options.policy,
+              annotations: this.config.policyAnnotations,
+              bounds: this.#manager.options.bounds,
+            },
+          }
         : {}),
     });
     for (const row of report.containers) row.rotations = this.#seen.get(row.id)?.rotations ?? 0;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CrilogError } from '../errors/crilog-error.js';
-import type { ListenAddress } from '../config/daemon-config.js';
+import type { ListenAddress } from '../units/listen-address.js';
 import type { Logger } from '../ports/logger.js';
 
 /** What the HTTP endpoints serve. */

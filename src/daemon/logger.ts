@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import type { LogLevel } from '../config/daemon-config.js';
+import type { LogLevel } from '../settings/index.js';
 
 /**
  * crilog's structured logger: one JSON object per line, ISO timestamps, the level as a word, errors

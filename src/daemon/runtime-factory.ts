@@ -1,8 +1,8 @@
-import type { DaemonConfig, RuntimeKind } from '../config/daemon-config.js';
+import type { DaemonConfig, RuntimeKind } from '../settings/index.js';
 import { InvalidOptionError } from '../errors/crilog-error.js';
 import type { Logger } from '../ports/logger.js';
 import type { RuntimeService } from '../ports/runtime-service.js';
-import { resolveRuntimeEndpoint } from '../runtime/cri/endpoint.js';
+import { resolveRuntimeEndpoint } from '../units/endpoint.js';
 
 /** A runtime made for one command, and how to let go of it. */
 export interface RuntimeHandle {
@@ -32,7 +32,7 @@ export type RuntimeFactory = (config: DaemonConfig, ctx: RuntimeFactoryContext) 
 /** A CRI runtime over its unix socket: `--runtime-endpoint`, else `runtimeEndpoint`, else `CONTAINER_RUNTIME_ENDPOINT`. */
 export const createCriRuntime: RuntimeFactory = async (config, ctx) => {
   const endpoint = resolveRuntimeEndpoint({
-    ...(config.runtimeEndpoint !== undefined ? { flag: config.runtimeEndpoint } : {}),
+    ...(config.runtimeEndpoint !== null ? { flag: config.runtimeEndpoint } : {}),
     env: ctx.env,
   });
   // The gRPC stack is loaded only by commands that talk to a runtime: it dominates start-up time.

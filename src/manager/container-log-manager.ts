@@ -205,14 +205,12 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   #policyFor(status: ContainerStatus): RotationPolicy {
     const node = this.options.policy;
     if (!this.options.policyAnnotations) return node;
-    const { policy, problems } = resolvePolicy(node, status);
-    if (problems.length > 0 && !this.#policyWarned.has(status.id)) {
+    const { policy, problems, clamped } = resolvePolicy(node, status, this.options.bounds);
+    // Once per container, not once per pass: annotations of a container never change.
+    if ((problems.length > 0 || clamped.length > 0) && !this.#policyWarned.has(status.id)) {
       this.#policyWarned.add(status.id);
-      this.options.logger.warn(
-        { id: status.id, problems },
-        'invalid crilog.io policy annotations; node defaults apply for those keys',
-      );
-      this.emit('policy-error', { id: status.id, problems });
+      if (problems.length > 0) this.emit('policy-error', { id: status.id, problems });
+      if (clamped.length > 0) this.emit('policy-clamped', { id: status.id, clamped });
     }
     return policy;
   }

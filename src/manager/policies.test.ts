@@ -43,6 +43,9 @@ async function node(specs: Record<string, Spec>, options: Partial<ContainerLogMa
     clock: new FakeClock(NOW),
     maxSize: 100,
     maxFiles: 5,
+    // These sizes are tiny: let annotations go below the default 1Mi-or-node floor, and choose zstd.
+    policyMinSize: 0,
+    policyCompression: 'gzip,zstd,none',
     ...options,
   });
   const files = async (id: string) => (await fsp.readdir(path.join(dir, id))).sort();
@@ -65,8 +68,38 @@ describe('per-container policy', () => {
       ['bad', 'none', 100],
     ]);
     await manager.rotateOnce();
-    expect(warnings).toEqual([expect.stringMatching(/^bad: crilog.io\/max-size: invalid quantity "lots"/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^bad: crilog.io\/max-size "lots" is invalid/)]);
     expect(await files('small')).toEqual(['0.log', '0.log.20261127-100000']);
+  });
+
+  // Issue 13: `max-size: -1` switched rotation off, `100T` lifted the limit, `max-files: 1000000` kept
+  // everything. Out of the box each is held to the node's limits, with one event per container.
+  it('holds annotations to the operator bounds, reporting each container once', async () => {
+    const { manager, files } = await node(
+      {
+        off: { live: 150, annotations: { 'crilog.io/max-size': '-1' } },
+        huge: { live: 150, annotations: { 'crilog.io/max-size': '100T', 'crilog.io/max-files': '1000000' } },
+        tiny: { live: 150, annotations: { 'crilog.io/max-size': '0' } },
+      },
+      { policyMinSize: undefined },
+    );
+    const events: string[] = [];
+    manager.on('policy-clamped', (e) =>
+      events.push(`${e.id}: ${e.clamped.map((c) => `${c.annotation}=${c.value} (${c.bound})`).join(', ')}`),
+    );
+    const report = await manager.rotateOnce();
+    expect(report.containers.map((c) => [c.id, c.action, c.limit])).toEqual([
+      ['off', 'rotated', 100],
+      ['huge', 'rotated', 100],
+      ['tiny', 'rotated', 100],
+    ]);
+    await manager.rotateOnce();
+    expect(events).toEqual([
+      'off: crilog.io/max-size=-1 (policyAllowDisable false)',
+      'huge: crilog.io/max-size=100T (policyMaxSize 100), crilog.io/max-files=1000000 (policyMaxFiles 5)',
+      'tiny: crilog.io/max-size=0 (policyMinSize 100)',
+    ]);
+    expect(await files('off')).toEqual(['0.log', '0.log.20261127-100000']);
   });
 
   it('applies max-files from an annotation', async () => {

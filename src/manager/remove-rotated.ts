@@ -1,5 +1,6 @@
 import { errnoCode, type FileSystem } from '../ports/file-system.js';
-import { CODEC_SUFFIX, TMP_SUFFIX } from '../rotation/naming.js';
+import { CODEC_SUFFIX } from '../codecs/codec-names.js';
+import { TMP_SUFFIX } from '../rotation/naming.js';
 
 /**
  * Deletes rotated files together with every other form of the same rotation (raw, `.gz`, `.zst`):

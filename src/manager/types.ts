@@ -2,37 +2,18 @@ import type { Clock } from '../ports/clock.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { Logger } from '../ports/logger.js';
 import type { ContainerState, RuntimeService } from '../ports/runtime-service.js';
+import type { LibrarySettingOptions } from '../settings/index.js';
+import type { PolicyClamp } from '../policy/container-policy.js';
 
-/** Options of `new ContainerLogManager(options)`; unknown keys are rejected. */
-export interface ContainerLogManagerOptions {
+/**
+ * Options of `new ContainerLogManager(options)`; unknown keys are rejected. Besides the ports, every
+ * option is a setting of crilog's settings table (docs/configuration.md lists them with their types and
+ * defaults): sizes as a quantity (`'10Mi'`) or bytes, durations as a string with a unit (`'10s'`) or
+ * milliseconds.
+ */
+export interface ContainerLogManagerOptions extends LibrarySettingOptions {
   /** The container runtime to ask for containers, log paths and reopens. */
   runtime: RuntimeService;
-  /** Rotate when the live log reaches this size: a Kubernetes quantity (`'10Mi'`) or bytes. Negative disables rotation. Default `'10Mi'`. */
-  maxSize?: string | number;
-  /** Most data files per container, live log included; must be > 1. Default 5. */
-  maxFiles?: number;
-  /** Containers handled at once. Default 2. */
-  workers?: number;
-  /** Period of the full pass, in ms or as a duration (`'10s'`). Default 10 s. */
-  monitorInterval?: number | string;
-  /** Delete rotated files older than this (by last write): `'7d'` or ms. Default: keep by count only. */
-  maxAge?: string | number;
-  /** `'gzip'` (default), `'gzip:9'`, `'zstd'`, `'zstd:19'` (needs the optional `zstd-napi`), `'none'`, or `{ codec, level }`. */
-  compression?: string | { codec: 'gzip' | 'zstd' | 'none'; level?: number };
-  /** Level for the chosen codec (gzip 1-9, default 6; zstd 1-19, default 3). */
-  compressionLevel?: number;
-  /**
-   * Nice value (0-19) of the threads that compress rotated files (Linux). Compression runs on worker
-   * threads either way; a positive value makes it give way to rotations and to workloads when the CPU is
-   * busy. Default 0 (the process's own priority); `crilog daemon` uses 10.
-   */
-  compressionNice?: number;
-  /** Keep the newest rotated file uncompressed until the next rotation, as the kubelet does. Default true. */
-  delayCompress?: boolean;
-  /** Byte budget for all managed logs together (`'5Gi'`): over it, the oldest rotated files of the biggest users go first; live logs are never deleted. Default: none. */
-  maxTotalSize?: string | number;
-  /** Let `crilog.io/max-size`, `max-files`, `max-age` and `compression` annotations (or labels) override the node policy. Default true. */
-  policyAnnotations?: boolean;
   /** Filesystem port; Node's `fs` by default. */
   fs?: FileSystem;
   /** Clock port; the system clock by default. */
@@ -116,6 +97,13 @@ export interface PolicyErrorEvent {
   problems: string[];
 }
 
+/** Emitted once per container whose `crilog.io/*` annotations went beyond the operator's bounds. */
+export interface PolicyClampedEvent {
+  id: string;
+  /** Each value changed: the policy field, the annotation's value, the bound, and what applies instead. */
+  clamped: PolicyClamp[];
+}
+
 /** Emitted whenever the node budget was checked while over its limit. */
 export interface BudgetEvent {
   limitBytes: number;
@@ -132,5 +120,6 @@ export interface ManagerEvents {
   'runtime-error': [RuntimeErrorEvent];
   pass: [PassReport];
   'policy-error': [PolicyErrorEvent];
+  'policy-clamped': [PolicyClampedEvent];
   budget: [BudgetEvent];
 }

@@ -41,6 +41,7 @@ export class CrilogMetrics {
   readonly budgetBytes: Gauge<'kind'>;
   readonly budgetRemovedFiles: Counter;
   readonly policyErrors: Counter;
+  readonly policyClamped: Counter;
   #worst = 0;
   readonly #ratioLabels = new Set<string>();
 
@@ -141,6 +142,12 @@ export class CrilogMetrics {
       help: 'Containers whose crilog.io/* annotations were rejected (node defaults applied for those keys); counted once per container.',
       registers,
     });
+    this.policyClamped = new Counter({
+      name: 'crilog_policy_clamped_total',
+      help: "crilog.io/* annotation values beyond the operator's --policy-* bounds, by policy key; clamped to the bound or replaced by the node's value; counted once per container.",
+      labelNames: ['key'],
+      registers,
+    });
     this.passes = new Counter({
       name: 'crilog_passes_total',
       help: 'Periodic passes by kind (full: every container; quick: those whose directory changed) and result (error: containers could not be listed).',
@@ -236,9 +243,13 @@ export class CrilogMetrics {
       this.budgetRemovedFiles.inc(e.removed.length);
     };
     const onPolicyError = () => this.policyErrors.inc();
+    const onPolicyClamped: Parameters<typeof manager.on<'policy-clamped'>>[1] = (e) => {
+      for (const c of e.clamped) this.policyClamped.inc({ key: c.key });
+    };
     if (manager.usage.limitBytes !== null) this.budgetBytes.set({ kind: 'limit' }, manager.usage.limitBytes);
     manager.on('budget', onBudget);
     manager.on('policy-error', onPolicyError);
+    manager.on('policy-clamped', onPolicyClamped);
     manager.on('rotation', onRotation);
     manager.on('compression', onCompression);
     manager.on('runtime-error', onRuntimeError);
@@ -250,6 +261,7 @@ export class CrilogMetrics {
       manager.off('pass', onPass);
       manager.off('budget', onBudget);
       manager.off('policy-error', onPolicyError);
+      manager.off('policy-clamped', onPolicyClamped);
     };
   }
 

@@ -1,13 +1,17 @@
-import { isCodecAvailable } from '../codecs/codec.js';
-import { parseDuration } from '../config/duration.js';
-import { parseQuantity } from '../config/quantity.js';
-import type { CodecName } from '../rotation/naming.js';
+import { InvalidOptionError } from '../errors/crilog-error.js';
+import {
+  formatCodecAllowance,
+  parseCompressionText,
+  SETTINGS,
+  type CodecAllowance,
+  type CompressionPolicy,
+  type Setting,
+} from '../settings/index.js';
+import { applyBounds, type PolicyBounds, type PolicyClamp } from './policy-bounds.js';
 
-/** How rotated files are compressed; `none` keeps them raw (for shippers that cannot read .gz). */
-export interface CompressionPolicy {
-  codec: CodecName | 'none';
-  level: number;
-}
+export { parseCompressionText as parseCompression, type CompressionPolicy };
+export type { PolicyBounds, PolicyClamp, CodecAllowance };
+export { formatCodecAllowance };
 
 /** The limits that apply to one container's logs. */
 export interface RotationPolicy {
@@ -22,77 +26,57 @@ export interface RotationPolicy {
   delayCompress: boolean;
 }
 
-/** Annotation (or label) keys a workload may set to override the node's policy. */
-export const POLICY_KEYS = {
-  maxSize: 'crilog.io/max-size',
-  maxFiles: 'crilog.io/max-files',
-  maxAge: 'crilog.io/max-age',
-  compression: 'crilog.io/compression',
-} as const;
+/** The settings a container may override, with the field of `RotationPolicy` each one sets. */
+const OVERRIDES = [
+  ['maxSize', 'maxSize'],
+  ['maxFiles', 'maxFiles'],
+  ['maxAge', 'maxAgeMs'],
+  ['compression', 'compression'],
+] as const;
 
-const LEVELS: Record<CodecName, [number, number, number]> = { gzip: [1, 9, 6], zstd: [1, 19, 3] };
-
-/**
- * Parses a compression setting: `gzip`, `gzip:9`, `zstd`, `zstd:19` or `none`. Throws a message that
- * names the value and the accepted forms.
- */
-export function parseCompression(value: string): CompressionPolicy {
-  const m = /^(gzip|zstd|none)(?::(\d+))?$/.exec(value.trim());
-  if (!m || (m[1] === 'none' && m[2] !== undefined)) {
-    throw new Error(`invalid compression "${value}": use gzip, gzip:<1-9>, zstd, zstd:<1-19> or none`);
-  }
-  if (m[1] === 'none') return { codec: 'none', level: 0 };
-  const codec = m[1] as CodecName;
-  const [min, max, def] = LEVELS[codec];
-  const level = m[2] === undefined ? def : Number(m[2]);
-  if (level < min || level > max)
-    throw new Error(`invalid compression "${value}": ${codec} levels run from ${min} to ${max}`);
-  if (!isCodecAvailable(codec))
-    throw new Error(
-      `invalid compression "${value}": the optional package "zstd-napi" is not installed; run \`npm install zstd-napi\` or use gzip`,
-    );
-  return { codec, level };
-}
+/** Annotation (or label) keys a workload may set to override the node's policy, from the settings table. */
+export const POLICY_KEYS = Object.fromEntries(
+  OVERRIDES.map(([key]) => [key, (SETTINGS[key] as Setting<unknown>).annotation as string]),
+) as { readonly [K in (typeof OVERRIDES)[number][0]]: string };
 
 /** Result of applying a container's annotations to the node policy. */
 export interface ResolvedPolicy {
   policy: RotationPolicy;
   /** One message per rejected key; the node default applies for that key. */
   problems: string[];
+  /** Values beyond the operator's bounds, and what was used instead. */
+  clamped: PolicyClamp[];
 }
 
 /**
  * The policy for one container: the node's, overridden key by key by `crilog.io/*` annotations (or
- * labels, when no annotation sets the key). A bad value never fails the container: that key falls
- * back to the node default and the problem is reported.
+ * labels, when no annotation sets the key), within the operator's bounds. A bad value never fails the
+ * container: that key falls back to the node default and the problem is reported. A value beyond a
+ * bound is clamped to it; a refused switch-off or codec falls back to the node's value.
  */
 export function resolvePolicy(
   node: RotationPolicy,
   meta: { labels?: Record<string, string>; annotations?: Record<string, string> },
+  bounds?: PolicyBounds,
 ): ResolvedPolicy {
-  const policy: RotationPolicy = { ...node, compression: { ...node.compression } };
+  const wanted: Partial<RotationPolicy> = {};
   const problems: string[] = [];
-  const read = (key: string) => meta.annotations?.[key] ?? meta.labels?.[key];
-  const apply = (key: string, set: (value: string) => void) => {
-    const value = read(key);
-    if (value === undefined) return;
+  const raw: Partial<Record<keyof RotationPolicy, { annotation: string; value: string }>> = {};
+  for (const [key, field] of OVERRIDES) {
+    const annotation = POLICY_KEYS[key];
+    const value = meta.annotations?.[annotation] ?? meta.labels?.[annotation];
+    if (value === undefined) continue;
     try {
-      set(value);
+      (wanted as Record<string, unknown>)[field] = SETTINGS[key].kind.parse(value, {
+        origin: 'annotation',
+        base: '/',
+      });
+      raw[field] = { annotation, value };
     } catch (err) {
-      problems.push(`${key}: ${(err as Error).message}; using the node default`);
+      if (!(err instanceof InvalidOptionError)) throw err;
+      problems.push(`${err.as(annotation).message}; using the node default`);
     }
-  };
-  apply(POLICY_KEYS.maxSize, (v) => (policy.maxSize = parseQuantity(v)));
-  apply(POLICY_KEYS.maxFiles, (v) => {
-    if (!/^\d+$/.test(v) || Number(v) < 2)
-      throw new Error(`invalid max-files "${v}": must be an integer greater than 1`);
-    policy.maxFiles = Number(v);
-  });
-  apply(POLICY_KEYS.maxAge, (v) => {
-    const ms = parseDuration(v, POLICY_KEYS.maxAge);
-    if (ms <= 0) throw new Error(`invalid max-age "${v}": must be a positive duration such as 7d`);
-    policy.maxAgeMs = ms;
-  });
-  apply(POLICY_KEYS.compression, (v) => (policy.compression = parseCompression(v)));
-  return { policy, problems };
+  }
+  const { policy, clamped } = applyBounds(node, wanted, raw, bounds);
+  return { policy, problems, clamped };
 }

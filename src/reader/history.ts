@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import { hasErrorCode } from '../errors/crilog-error.js';
 import { errnoCode } from '../ports/file-system.js';
 import type { RotatedFile } from '../rotation/log-files.js';
-import { CODEC_SUFFIX, compareKeys, type CodecName, type RotationKey } from '../rotation/naming.js';
+import { CODEC_SUFFIX, type CodecName } from '../codecs/codec-names.js';
+import { compareKeys, type RotationKey } from '../rotation/naming.js';
 import { decode } from './decoders.js';
 import { OpenLogFile } from './live-file.js';
 

@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../units/duration.js';
 import { InvalidOptionError } from '../errors/crilog-error.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { parseTimestamp } from './timestamp.js';

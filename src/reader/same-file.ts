@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { errnoCode } from '../ports/file-system.js';
 import type { RotatedFile } from '../rotation/log-files.js';
-import { CODEC_SUFFIX } from '../rotation/naming.js';
+import { CODEC_SUFFIX } from '../codecs/codec-names.js';
 import type { OpenLogFile } from './live-file.js';
 
 /**

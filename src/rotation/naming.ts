@@ -1,10 +1,7 @@
 import path from 'node:path';
+import { CODEC_SUFFIX, type CodecName } from '../codecs/codec-names.js';
 
-/** Compression a rotated file carries, by its suffix; `null` is a raw file. */
-export type CodecName = 'gzip' | 'zstd';
-
-/** File suffix of each codec; kubelet only ever wrote `.gz`. */
-export const CODEC_SUFFIX: Readonly<Record<CodecName, string>> = { gzip: '.gz', zstd: '.zst' };
+export type { CodecName };
 
 /** Suffix of a compression in progress, as the kubelet names it (`<rotated>.tmp`). */
 export const TMP_SUFFIX = '.tmp';

@@ -85,7 +85,20 @@ describe('crilog CLI: help, version, usage errors', () => {
   });
 
   it.each([
-    [['daemon', '--max-files', '1'], /--max-files 1 is invalid: must be an integer greater than 1/],
+    [['daemon', '--max-files', '1'], /--max-files 1 is invalid: must be an integer from 2 to 1,000,000/],
+    // Units are required: "10" as 10 ms was a hazard; a timer cannot wait 30 days.
+    [
+      ['daemon', '--monitor-interval', '10'],
+      /--monitor-interval "10" is invalid: a duration needs a unit; write 10ms/,
+    ],
+    [
+      ['daemon', '--monitor-interval', '30d'],
+      /--monitor-interval "30d" is invalid: must be at most 24d20h31m23.647s/,
+    ],
+    [
+      ['daemon', '--policy-compression', 'gzip:0'],
+      /--policy-compression "gzip:0" is invalid: gzip levels run from 1 to 9/,
+    ],
     [['daemon', '--max-size', '10MB'], /--max-size "10MB" is invalid/],
     [['daemon', '--monitor-interval', 'often'], /--monitor-interval "often" is invalid/],
     [
@@ -101,7 +114,7 @@ describe('crilog CLI: help, version, usage errors', () => {
     [['rotate', '--max-size', '1Mi'], /crilog rotate needs --once/],
     [
       ['daemon', '--config', '/nonexistent/crilog.yaml'],
-      /cannot read config file "\/nonexistent\/crilog.yaml": it does not exist/,
+      /--config "\/nonexistent\/crilog.yaml" is invalid: cannot read the config file: it does not exist/,
     ],
   ])('%j is rejected at start naming the flag, the value and the rule (exit 2)', async (argv, message) => {
     const r = await cli(argv);
@@ -112,10 +125,13 @@ describe('crilog CLI: help, version, usage errors', () => {
   it('rejects unknown keys and bad values of the config file (exit 2), before touching anything', async () => {
     const dir = await tempDir('crilog-cli-');
     const file = path.join(dir, 'config.yaml');
-    await fsp.writeFile(file, 'maxSize: 10Mi\nmaxfiles: 3\nworkers: many\n');
+    await fsp.writeFile(file, 'maxSize: 10Mi\nmaxfiles: 3\nworkers: many\ncontainerLogMaxSize: 10Mi\n');
     const r = await cli(['daemon', '--config', file, '--lock-file', path.join(dir, 'lock')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`config file "${file}": unknown key "maxfiles" (did you mean "maxFiles"?)`);
+    expect(r.stderr).toContain(`config file "${file}": maxfiles: unknown key; did you mean "maxFiles"?`);
+    expect(r.stderr).toContain(
+      `config file "${file}": containerLogMaxSize: unknown key: that is the kubelet's KubeletConfiguration name; crilog's key is "maxSize"`,
+    );
     expect(r.stderr).toContain(
       `config file "${file}": workers: "many" is invalid: must be an integer from 1 to 256`,
     );

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveDaemonConfig } from '../../src/config/daemon-config.js';
+import { resolveSettings } from '../../src/settings/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { LockedError } from '../../src/daemon/lock-file.js';
 import type { StatusReport } from '../../src/daemon/status/collect-status.js';
@@ -26,9 +26,9 @@ async function setup(opts: { probe?: () => Promise<string> } = {}) {
   await fsp.writeFile(logPath, Buffer.alloc(3000, 'line\n'));
   const runtime = new FakeRuntime();
   runtime.add('c1', logPath, 'running', { labels: { 'io.kubernetes.container.name': 'app' } });
-  const config = resolveDaemonConfig({
+  const config = resolveSettings({
     flags: {
-      logRoot: [root],
+      logRoots: [root],
       lockFile: path.join(dir, 'crilog.lock'),
       maxSize: '1Ki',
       metricsAddress: '127.0.0.1:0',
@@ -176,8 +176,8 @@ describe('Daemon HTTP endpoints', () => {
     const runtime = new WriterRuntime('fast', logPath, 20 * 1000 * 1000);
     try {
       await runtime.ready;
-      const config = resolveDaemonConfig({
-        flags: { logRoot: [root], maxSize: '2Mi', metricsAddress: '127.0.0.1:0', monitorInterval: '1h' },
+      const config = resolveSettings({
+        flags: { logRoots: [root], maxSize: '2Mi', metricsAddress: '127.0.0.1:0', monitorInterval: '1h' },
         cwd: dir,
       });
       const daemon = new Daemon({

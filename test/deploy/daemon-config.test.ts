@@ -1,7 +1,7 @@
 // The daemon's own validator is the final word on which config keys and values exist.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { resolveDaemonConfig } from '../../src/config/daemon-config.js';
+import { resolveSettings } from '../../src/settings/index.js';
 import { loadManifests, readRepoFile, renderCrilogChart } from './deploy-files.js';
 import { locate } from './deployment-checks.js';
 
@@ -20,7 +20,7 @@ describe('shipped configs pass the daemon config validation', () => {
   ];
 
   it.each(cases)('%s', (source, load) => {
-    const config = resolveDaemonConfig({ file: load(), configFile: '/etc/crilog/config.yaml', cwd: '/' });
+    const config = resolveSettings({ file: load(), configFile: '/etc/crilog/config.yaml', cwd: '/' });
     expect(config.runtime).toBe('cri');
     expect(config.logRoots).toEqual(['/var/log/pods']);
     expect(config.runtimeEndpoint, source).toMatch(/^unix:\/\/\//);
@@ -28,7 +28,7 @@ describe('shipped configs pass the daemon config validation', () => {
 
   it('in-cluster configs bind metrics on the pod IP, the host sample on loopback', () => {
     const resolve = (file: unknown) =>
-      resolveDaemonConfig({ file, configFile: '/etc/crilog/config.yaml', cwd: '/' });
+      resolveSettings({ file, configFile: '/etc/crilog/config.yaml', cwd: '/' });
     expect(resolve(locate(loadManifests()).config).metricsAddress).toMatchObject({
       host: '0.0.0.0',
       port: 9753,

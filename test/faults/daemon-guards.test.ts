@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadDaemonConfig } from '../../src/config/daemon-config.js';
+import { loadSettings } from '../../src/settings/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { Logger, RotationEvent } from '../../src/index.js';
 import { runRuntimeServer } from '../../src/runtime/local/index.js';
@@ -111,10 +111,10 @@ describe('log paths outside the allowed roots', () => {
       warn: (obj, msg) => warnings.push({ obj: obj as Record<string, unknown>, msg }),
       error() {},
     };
-    const config = await loadDaemonConfig({
+    const config = await loadSettings({
       runtime: 'cri',
       runtimeEndpoint: `unix://${tmp.dir}/cri.sock`,
-      logRoot: [root],
+      logRoots: [root],
       lockFile: path.join(tmp.dir, 'crilog.lock'),
       maxSize: '24Ki',
       maxFiles: '3',

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadDaemonConfig } from '../../src/config/daemon-config.js';
+import { loadSettings } from '../../src/settings/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import {
   ContainerLogManager,
@@ -149,10 +149,10 @@ describe('runtime faults', () => {
 
 describe('runtime outages seen by the daemon', () => {
   async function startDaemon(dir: string, endpoint: string) {
-    const config = await loadDaemonConfig({
+    const config = await loadSettings({
       runtime: 'cri',
       runtimeEndpoint: endpoint,
-      logRoot: [path.join(dir, 'pods')],
+      logRoots: [path.join(dir, 'pods')],
       lockFile: path.join(dir, 'crilog.lock'),
       maxSize: '32Ki',
       maxFiles: '1000',

@@ -92,6 +92,11 @@ describe('crilog logs', () => {
     [['--tail', 'ten'], /--tail "ten" is not a whole number: use --tail 100/],
     [['--tail', '-3'], /--tail is -3: use a whole number of lines >= 0, or -1 for all/],
     [['--since', 'yesterday'], /--since is "yesterday": use a duration such as 10m/],
+    // A bare number is neither: crictl reads it as a Unix time, a bare duration would be milliseconds.
+    [
+      ['--since', '1700000000'],
+      /--since is "1700000000": use a duration such as 10m or 1h30m, or an RFC 3339 time/,
+    ],
     [['--limit-bytes', '0'], /--limit-bytes "0" must be more than 0 bytes/],
     [['--limit-bytes', 'lots'], /--limit-bytes "lots" is not a size/],
   ])('rejects %j with exit 2 and a message naming the flag', async (flags, message) => {
@@ -103,7 +108,7 @@ describe('crilog logs', () => {
   it('connects to the CRI runtime by default and rejects an unusable endpoint with exit 2', async () => {
     const r = await crilog(['logs', 'abc', '--runtime-endpoint', 'relative.sock']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/"relative.sock" is not usable/);
+    expect(r.err).toMatch(/"relative.sock" is invalid/);
   });
 
   it('needs exactly one of a container id and --path', async () => {

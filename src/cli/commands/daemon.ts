@@ -101,7 +101,8 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
         clearTimeout(timer);
         if (outcome === 'stopped') {
           ctx.exitCode = EXIT_OK;
-          if (view) ctx.stdout.write(`crilog stopped cleanly; the logs stay in ${config.logRoots.join(', ')}\n`);
+          if (view)
+            ctx.stdout.write(`crilog stopped cleanly; the logs stay in ${config.logRoots.join(', ')}\n`);
         } else {
           // Whatever was cut short is recovered by the next start.
           logger.error({ reason: outcome }, 'stopping did not finish; exiting anyway');

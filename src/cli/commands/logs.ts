@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { Option, type Command } from 'commander';
-import { parseQuantity } from '../../config/quantity.js';
+import { parseQuantity } from '../../units/quantity.js';
 import { InvalidOptionError } from '../../errors/crilog-error.js';
 import { errnoCode } from '../../ports/file-system.js';
 import type { RuntimeService } from '../../ports/runtime-service.js';

@@ -71,7 +71,11 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
               logRoots: config.logRoots,
               maxSize: config.maxSize,
               maxFiles: config.maxFiles,
-              policy: { node: manager().options.policy, annotations: config.policyAnnotations },
+              policy: (({ policy, bounds }) => ({
+                node: policy,
+                annotations: config.policyAnnotations,
+                bounds,
+              }))(manager().options),
             }),
         );
       }

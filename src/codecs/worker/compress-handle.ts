@@ -1,4 +1,4 @@
-import type { CodecName } from '../../rotation/naming.js';
+import type { CodecName } from '../codec-names.js';
 import type { ChunkResult } from './compression-session.js';
 import type { CompressionPool } from './compression-pool.js';
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CrilogError } from '../../errors/crilog-error.js';
-import type { CodecName } from '../../rotation/naming.js';
+import type { CodecName } from '../codec-names.js';
 import type { WorkerReply } from './protocol.js';
 import { CompressionSession, type SessionPort } from './compression-session.js';
 import { compressWorkerMain, type CompressWorkerData } from './worker-main.js';

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_POLICY_BOUNDS } from '../../policy/policy-bounds.js';
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../../test/helpers/fake-runtime.js';
 import { tempDir } from '../../../test/helpers/tmpdir.js';
@@ -103,7 +104,8 @@ describe('collectStatus', () => {
       logRoots: [root],
       maxSize: 4096,
       maxFiles: 5,
-      policy: { node, annotations: true },
+      // A 2Ki limit is below the default floor (1Mi or the node's maxSize): the operator allows it here.
+      policy: { node, annotations: true, bounds: { ...DEFAULT_POLICY_BOUNDS, minSize: 0 } },
     });
     expect(on.containers[0]).toMatchObject({ limitBytes: 2048, liveRatio: 0.5 });
     const off = await collectStatus({

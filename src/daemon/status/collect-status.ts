@@ -1,7 +1,7 @@
 import { hasErrorCode } from '../../errors/crilog-error.js';
 import { errnoCode, nodeFileSystem, type FileSystem } from '../../ports/file-system.js';
 import type { ContainerState, ContainerStatus, RuntimeService } from '../../ports/runtime-service.js';
-import { resolvePolicy, type RotationPolicy } from '../../policy/container-policy.js';
+import { resolvePolicy, type PolicyBounds, type RotationPolicy } from '../../policy/container-policy.js';
 import { listLogFiles } from '../../rotation/log-files.js';
 import { Limiter } from '../../util/limiter.js';
 import { isUnderRoots } from '../root-guard.js';
@@ -72,7 +72,7 @@ export interface CollectStatusOptions {
    * The node policy, to show each container's own limit when `crilog.io/*` annotations override it.
    * Without it every row shows `maxSize`.
    */
-  policy?: { node: RotationPolicy; annotations: boolean };
+  policy?: { node: RotationPolicy; annotations: boolean; bounds?: PolicyBounds };
   /** Files read at once. Default 16. */
   concurrency?: number;
   now?: Date;
@@ -153,7 +153,7 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
 
 function limitFor(status: ContainerStatus, options: CollectStatusOptions): number {
   const p = options.policy;
-  return p?.annotations ? resolvePolicy(p.node, status).policy.maxSize : options.maxSize;
+  return p?.annotations ? resolvePolicy(p.node, status, p.bounds).policy.maxSize : options.maxSize;
 }
 
 async function fillFiles(

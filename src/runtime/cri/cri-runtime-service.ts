@@ -7,7 +7,7 @@ import type {
   ContainerStatus,
   RuntimeService,
 } from '../../ports/runtime-service.js';
-import { parseRuntimeEndpoint, resolveRuntimeEndpoint, type RuntimeEndpoint } from './endpoint.js';
+import { parseRuntimeEndpoint, resolveRuntimeEndpoint, type RuntimeEndpoint } from '../../units/endpoint.js';
 import { createRuntimeClient, unaryCall, type ChannelOptions } from './grpc-client.js';
 import { grpcStatusName, mapGrpcError } from './grpc-errors.js';
 import type {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { RuntimeEndpoint } from './endpoint.js';
+import type { RuntimeEndpoint } from '../../units/endpoint.js';
 
 /**
  * The `.proto` shipped in the package's `proto/` folder. This module sits three levels below the

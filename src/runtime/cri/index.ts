@@ -20,7 +20,7 @@ export {
   resolveRuntimeEndpoint,
   type EndpointSources,
   type RuntimeEndpoint,
-} from './endpoint.js';
+} from '../../units/endpoint.js';
 export {
   DEFAULT_INITIAL_RECONNECT_BACKOFF_MS,
   DEFAULT_MAX_RECONNECT_BACKOFF_MS,

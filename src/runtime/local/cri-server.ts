@@ -7,7 +7,7 @@ import {
   ContainerNotRunningError,
   InvalidOptionError,
 } from '../../errors/crilog-error.js';
-import { parseRuntimeEndpoint } from '../cri/endpoint.js';
+import { parseRuntimeEndpoint } from '../../units/endpoint.js';
 import { loadRuntimeV1 } from '../cri/grpc-client.js';
 import { probeSocket } from '../cri/probe-socket.js';
 import { CriHandlers, LOCAL_RUNTIME_NAME, SandboxNotFoundError } from './cri-handlers.js';

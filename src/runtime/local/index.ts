@@ -6,7 +6,7 @@ export {
   type LocalRuntimeOptions,
 } from './local-runtime.js';
 export type { LocalContainerSnapshot, LocalExitEvent, LocalStartEvent } from './local-container-types.js';
-export { validateProcessSpec, type ProcessSpec, type RestartPolicy } from './process-spec.js';
+export { validateProcessSpec, type ProcessSpec, type RestartPolicy } from '../../settings/process-spec.js';
 export { CriLogWriter, type CriLogWriterOptions, type CriLogWriterStats } from './cri-log-writer.js';
 export {
   CriLineSplitter,

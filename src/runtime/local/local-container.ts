@@ -9,7 +9,7 @@ import type { ContainerState } from '../../ports/runtime-service.js';
 import { trackChild } from './child-reaper.js';
 import { CriLogWriter, type CriLogWriterStats } from './cri-log-writer.js';
 import type { LocalContainerContext, LocalContainerSnapshot, LogPathFor } from './local-container-types.js';
-import type { ProcessSpec } from './process-spec.js';
+import type { ProcessSpec } from '../../settings/process-spec.js';
 
 const msToDate = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
 

@@ -20,7 +20,7 @@ import type {
 } from './local-container-types.js';
 import type { LogFileOpener } from './log-file.js';
 import type { NanoClock } from './nano-clock.js';
-import { validateProcessSpec, type ProcessSpec } from './process-spec.js';
+import { validateProcessSpec, type ProcessSpec } from '../../settings/process-spec.js';
 
 /** Options of `new LocalRuntime(options)`. */
 export interface LocalRuntimeOptions {

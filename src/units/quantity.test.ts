@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CrilogError } from '../errors/crilog-error.js';
+import { CrilogError, InvalidOptionError, showValue } from '../errors/crilog-error.js';
 import { parseQuantity, parseQuantityBigInt } from './quantity.js';
 
 const Ki = 1024n;
@@ -253,8 +253,10 @@ function check(input: string, expected: bigint | Fail): void {
   }
   expect(error).toBeInstanceOf(CrilogError);
   const { code, message } = error as CrilogError;
-  expect(code).toBe('ERR_INVALID_QUANTITY');
-  expect(message).toContain(`invalid quantity "${input}": `);
+  expect(code).toBe('ERR_INVALID_OPTION');
+  expect(error).toBeInstanceOf(InvalidOptionError);
+  expect(error).toMatchObject({ key: 'quantity', value: input });
+  expect(message).toContain(`quantity ${showValue(input)} is invalid: `);
   if (typeof expected === 'string') expect(message).toMatch(FAIL[expected]);
   else expect(message).toContain(`it equals ${expected.form} but Kubernetes does not accept it in this form`);
   expect(() => parseQuantity(input)).toThrow(CrilogError);
@@ -285,13 +287,13 @@ describe('parseQuantity', () => {
 
   it('gives the fix in the message', () => {
     expect(() => parseQuantity('1.3Ki')).toThrow(
-      'invalid quantity "1.3Ki": it is not a whole number of bytes; use an integer with an optional suffix such as 10Mi, 512Ki or 1G',
+      'quantity "1.3Ki" is invalid: it is not a whole number of bytes; use an integer with an optional suffix such as 10Mi, 512Ki or 1G',
     );
     expect(() => parseQuantity('1.5Ki')).toThrow(
-      'invalid quantity "1.5Ki": it equals 1536 but Kubernetes does not accept it in this form; write it as 1536',
+      'quantity "1.5Ki" is invalid: it equals 1536 but Kubernetes does not accept it in this form; write it as 1536',
     );
     expect(() => parseQuantity('1Pi')).toThrow(
-      'invalid quantity "1Pi": it equals 1125899906842624 but Kubernetes does not accept it in this form; write it as 1125899906842624',
+      'quantity "1Pi" is invalid: it equals 1125899906842624 but Kubernetes does not accept it in this form; write it as 1125899906842624',
     );
     expect(() => parseQuantity('8Ei')).toThrow(/the limit is 9223372036854775807 bytes/);
   });
@@ -303,6 +305,6 @@ describe('parseQuantity', () => {
 
   it('reads a number given at runtime (e.g. from YAML) through its string form', () => {
     expect(parseQuantity(10485760 as unknown as string)).toBe(10485760);
-    expect(() => parseQuantity(undefined as unknown as string)).toThrow(/invalid quantity "undefined"/);
+    expect(() => parseQuantity(undefined as unknown as string)).toThrow(/quantity "undefined" is invalid/);
   });
 });

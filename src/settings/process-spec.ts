@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../../errors/crilog-error.js';
+import { InvalidOptionError } from '../errors/crilog-error.js';
 
 /** When a process that ended is started again. */
 export type RestartPolicy = 'never' | 'on-failure' | 'always';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../../errors/crilog-error.js';
+import { InvalidOptionError } from '../errors/crilog-error.js';
 import { parseRuntimeEndpoint, resolveRuntimeEndpoint } from './endpoint.js';
 
 describe('parseRuntimeEndpoint', () => {
@@ -42,7 +42,8 @@ describe('parseRuntimeEndpoint', () => {
     expect(err).toBeInstanceOf(InvalidOptionError);
     const msg = (err as Error).message;
     expect(msg).toMatch(why);
-    expect(msg).toContain(`--runtime-endpoint "${raw}"`);
+    expect(msg).toContain(`--runtime-endpoint ${JSON.stringify(raw)} is invalid`);
+    expect(err).toMatchObject({ key: '--runtime-endpoint', value: raw });
     expect(msg).toContain('unix:///run/containerd/containerd.sock');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CrilogError, InvalidOptionError } from '../errors/crilog-error.js';
+import { CrilogError, InvalidOptionError, showValue } from '../errors/crilog-error.js';
 import { formatDuration, parseDuration } from './duration.js';
 
 const S = 1000;
@@ -9,14 +9,13 @@ const D = 24 * H;
 
 // Go's own ParseDuration cases (time package tests) that fall inside our grammar, plus d/w.
 const valid: [string | number, number][] = [
-  ['0', 0],
   ['5s', 5 * S],
   ['30s', 30 * S],
   ['1478s', 1478 * S],
   ['-5s', -5 * S],
   ['+5s', 5 * S],
-  ['-0', 0],
-  ['+0', 0],
+  ['-0s', 0],
+  ['+0s', 0],
   ['5.0s', 5 * S],
   ['5.6s', 5.6 * S],
   ['5.s', 5 * S],
@@ -54,17 +53,20 @@ const valid: [string | number, number][] = [
   ['1.5d', 36 * H],
   ['2562047h', 2562047 * H], // just under Go's limit
   ['106751d', 106751 * D],
-  // plain numbers are milliseconds
-  ['500', 500],
-  ['1.5', 1.5],
-  ['.25', 0.25],
-  ['-20', -20],
+  // numbers (the library's typed options) are milliseconds
   [10_000, 10_000],
   [0.5, 0.5],
   [-1, -1],
 ];
 
 const invalid: [unknown, RegExp][] = [
+  // a string needs a unit: "7" as 7 ms once deleted a node's rotations
+  ['0', /a duration needs a unit; write 0ms for milliseconds or 0s for seconds/],
+  ['500', /a duration needs a unit; write 500ms/],
+  ['1.5', /a duration needs a unit/],
+  ['.25', /a duration needs a unit/],
+  ['-20', /a duration needs a unit/],
+  ['1700000000', /a duration needs a unit/],
   ['', /it is empty/],
   ['-', /it is empty/],
   ['+', /it is empty/],
@@ -102,7 +104,7 @@ describe('parseDuration', () => {
     expect(parseDuration('2h45m')).toBe(9_900_000);
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(Object.is(parseDuration('-0s'), 0)).toBe(true);
-    expect(Object.is(parseDuration('-0'), -0)).toBe(false);
+    expect(Object.is(parseDuration('-0ms'), -0)).toBe(false);
   });
 
   it.each(invalid)('rejects %j', (input, why) => {
@@ -115,14 +117,15 @@ describe('parseDuration', () => {
     expect(error).toBeInstanceOf(InvalidOptionError);
     expect((error as CrilogError).code).toBe('ERR_INVALID_OPTION');
     const { message } = error as Error;
-    expect(message).toContain(`invalid --monitor-interval ${JSON.stringify(String(input))}: `);
+    expect(message).toContain(`--monitor-interval ${showValue(input)} is invalid: `);
+    expect(error).toMatchObject({ key: '--monitor-interval', value: input });
     expect(message).toMatch(why);
     expect(message).toContain('use a duration such as 300ms, 10s, 1m30s, 2h, 7d or 1w');
   });
 
   it('names a generic "duration" when no option name is given', () => {
     expect(() => parseDuration('soon')).toThrow(
-      /^invalid duration "soon": a number is missing; use a duration/,
+      /^duration "soon" is invalid: a number is missing; use a duration/,
     );
   });
 });

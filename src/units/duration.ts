@@ -1,9 +1,10 @@
 import { InvalidOptionError } from '../errors/crilog-error.js';
 
 // Go's time.ParseDuration grammar, so flags read like the kubelet's own
-// (`containerLogMonitorInterval: 10s`), plus `d` and `w` for retention windows and a
-// bare number meaning milliseconds. Work is done in integer nanoseconds, as Go does,
-// so "1.5h" or "2h45m" carry no floating-point drift beyond what Go itself has.
+// (`containerLogMonitorInterval: 10s`), plus `d` and `w` for retention windows. A bare number
+// is refused: "7" read as 7 ms once deleted every rotation of a node, and `--since 1700000000`
+// would mean something else to every crictl user. Work is done in integer nanoseconds, as Go
+// does, so "1.5h" or "2h45m" carry no floating-point drift beyond what Go itself has.
 
 const NS_PER_MS = 1_000_000n;
 const INT64_MAX = (1n << 63n) - 1n;
@@ -19,8 +20,7 @@ const UNITS = new Map<string, bigint>([
   ['d', 86_400_000n * NS_PER_MS],
   ['w', 604_800_000n * NS_PER_MS],
 ]);
-const FORM =
-  'use a duration such as 300ms, 10s, 1m30s, 2h, 7d or 1w (units ns, us, ms, s, m, h, d, w; a plain number means milliseconds)';
+const FORM = 'use a duration such as 300ms, 10s, 1m30s, 2h, 7d or 1w (units ns, us, ms, s, m, h, d, w)';
 const PLAIN_NUMBER = /^([0-9]+\.?[0-9]*|\.[0-9]+)$/;
 const COMPONENT = /^([0-9]*)(?:\.([0-9]*))?([^0-9.]*)/;
 
@@ -56,26 +56,28 @@ function fractionOf(digits: string, unit: bigint): bigint {
 /**
  * Parses a duration flag or config value into milliseconds (fractional below 1ms).
  * Accepts Go durations (`300ms`, `1.5h`, `2h45m`; units ns us µs ms s m h) plus `d` (24h)
- * and `w` (7d); a plain number, string or not, means milliseconds. A leading sign is
- * allowed as in Go, so callers that need a positive value must check it.
- * Throws InvalidOptionError (`ERR_INVALID_OPTION`) naming `name`, the value and the form.
+ * and `w` (7d). A string needs a unit; a number (the library's typed options) is milliseconds.
+ * A leading sign is allowed as in Go, so callers that need a positive value must check it.
+ * Throws InvalidOptionError whose key is `name`, with the value, the rule and the accepted form.
  */
 export function parseDuration(value: string | number, name = 'duration'): number {
-  const fail = (why: string): never => {
-    throw new InvalidOptionError(`invalid ${name} ${JSON.stringify(String(value))}: ${why}; ${FORM}`);
+  const fail = (rule: string, hint = FORM): never => {
+    throw new InvalidOptionError({ key: name, value, rule, hint });
   };
   if (typeof value === 'number') return Number.isFinite(value) ? value : fail('it is not a finite number');
   if (typeof value !== 'string') return fail('it is neither a string nor a number');
   const negative = value.startsWith('-');
   const text = negative || value.startsWith('+') ? value.slice(1) : value;
   if (text === '') return fail('it is empty');
-  let ms: number;
-  if (PLAIN_NUMBER.test(text)) ms = Number(text);
-  else {
-    const ns = toNanoseconds(text);
-    if (typeof ns === 'string') return fail(ns);
-    ms = Number(ns / NS_PER_MS) + Number(ns % NS_PER_MS) / 1e6;
+  if (PLAIN_NUMBER.test(text)) {
+    return fail(
+      'a duration needs a unit',
+      `write ${value}ms for milliseconds or ${value}s for seconds; ${FORM}`,
+    );
   }
+  const ns = toNanoseconds(text);
+  if (typeof ns === 'string') return fail(ns);
+  const ms = Number(ns / NS_PER_MS) + Number(ns % NS_PER_MS) / 1e6;
   return negative && ms !== 0 ? -ms : ms;
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InvalidOptionError } from '../../errors/crilog-error.js';
+import { InvalidOptionError } from '../errors/crilog-error.js';
 
 /** Environment variable crictl and friends read the runtime endpoint from. */
 export const RUNTIME_ENDPOINT_ENV = 'CONTAINER_RUNTIME_ENDPOINT';
@@ -48,9 +48,12 @@ export function parseRuntimeEndpoint(
 ): RuntimeEndpoint {
   const name = sourceName(source);
   const bad = (why: string): never => {
-    throw new InvalidOptionError(
-      `${name} "${raw}" is not usable: ${why}; use a unix socket such as "${EXAMPLE_ENDPOINT}"`,
-    );
+    throw new InvalidOptionError({
+      key: name,
+      value: raw,
+      rule: why,
+      hint: `use a unix socket such as "${EXAMPLE_ENDPOINT}"`,
+    });
   };
   if (raw.trim() === '') bad('it is empty');
   let socketPath: string;
@@ -93,8 +96,9 @@ export function resolveRuntimeEndpoint(sources: EndpointSources = {}): RuntimeEn
   if (sources.flag !== undefined && sources.flag !== '') return parseRuntimeEndpoint(sources.flag, 'flag');
   const fromEnv = env[RUNTIME_ENDPOINT_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return parseRuntimeEndpoint(fromEnv, 'env');
-  throw new InvalidOptionError(
-    `no CRI runtime endpoint given: pass --runtime-endpoint ${EXAMPLE_ENDPOINT} ` +
-      `or set ${RUNTIME_ENDPOINT_ENV}=${EXAMPLE_ENDPOINT}`,
-  );
+  throw new InvalidOptionError({
+    key: '--runtime-endpoint',
+    rule: 'no CRI runtime endpoint given',
+    hint: `pass --runtime-endpoint ${EXAMPLE_ENDPOINT} or set ${RUNTIME_ENDPOINT_ENV}=${EXAMPLE_ENDPOINT}`,
+  });
 }

@@ -1,4 +1,4 @@
-import { CrilogError } from '../errors/crilog-error.js';
+import { InvalidOptionError } from '../errors/crilog-error.js';
 
 // A port of what the kubelet does with `containerLogMaxSize`: apimachinery's
 // resource.ParseQuantity followed by Quantity.AsInt64(). Sizes must be accepted or
@@ -102,58 +102,60 @@ function asInt64(value: bigint, scale: number): Outcome {
   return scaled <= INT64_MAX && scaled >= -INT64_MAX ? scaled : 'rejected';
 }
 
-/** Why an accepted-looking quantity was refused, from its exact value. */
-function explainRejection(p: Parts): string {
+/** Why an accepted-looking quantity was refused, from its exact value, and the fix. */
+function explainRejection(p: Parts): [string, string | undefined] {
   const unit = interpret(p.suffix) as { binary: boolean; exponent: number };
   let digits = BigInt(p.num + p.denom);
   let exact: bigint | undefined;
   if (unit.binary) {
     const scaled = digits << BigInt(unit.exponent);
     const divisor = 10n ** BigInt(p.denom.length);
-    if (scaled % divisor !== 0n) return 'it is not a whole number of bytes';
+    if (scaled % divisor !== 0n) return ['it is not a whole number of bytes', FIX];
     exact = scaled / divisor;
   } else {
     let power = unit.exponent - p.denom.length;
     for (; digits !== 0n && digits % 10n === 0n; power++) digits /= 10n;
-    if (digits !== 0n && power < 0) return 'it is not a whole number of bytes';
+    if (digits !== 0n && power < 0) return ['it is not a whole number of bytes', FIX];
     if (digits === 0n) exact = 0n;
     else if (digits.toString().length + power <= INT64_DIGITS) exact = digits * 10n ** BigInt(power);
   }
   if (exact === undefined || exact > INT64_MAX) {
-    return `it is too large (the limit is ${INT64_MAX} bytes); use a smaller size such as 10Mi or 1Gi`;
+    return [`it is too large (the limit is ${INT64_MAX} bytes)`, 'use a smaller size such as 10Mi or 1Gi'];
   }
   const plain = (p.positive || exact === 0n ? '' : '-') + exact.toString();
-  return `it equals ${plain} but Kubernetes does not accept it in this form; write it as ${plain}`;
+  return [`it equals ${plain} but Kubernetes does not accept it in this form`, `write it as ${plain}`];
 }
 
 /**
  * Parses a Kubernetes quantity (e.g. `10Mi`, `1G`, `512Ki`, `1e6`) into an exact byte count,
  * accepting and rejecting exactly what the kubelet accepts for `containerLogMaxSize`
  * (ParseQuantity then AsInt64). Negative values are returned as-is (the kubelet reads them
- * as "rotation disabled"). Throws CrilogError `ERR_INVALID_QUANTITY` naming the value and the fix.
+ * as "rotation disabled"). Throws InvalidOptionError whose key is `name`, with the value, why and the fix.
  */
-export function parseQuantityBigInt(value: string): bigint {
+export function parseQuantityBigInt(value: string, name = 'quantity'): bigint {
   const str = typeof value === 'string' ? value : String(value);
   const parts = str === '' ? undefined : scan(str);
   const outcome: Outcome = str === '0' ? 0n : parts ? evaluate(parts) : 'format';
   if (typeof outcome === 'bigint') return outcome;
-  let why: string;
-  if (str === '') why = `it is empty; ${FIX}`;
-  else if (outcome === 'format') why = `it is not a number with an optional suffix (no spaces); ${FIX}`;
-  else if (outcome === 'digits') why = `it has no digits; ${FIX}`;
+  let rule: string;
+  let hint: string | undefined = FIX;
+  if (str === '') rule = 'it is empty';
+  else if (outcome === 'format') rule = 'it is not a number with an optional suffix (no spaces)';
+  else if (outcome === 'digits') rule = 'it has no digits';
   else if (outcome === 'suffix') {
-    why = `unknown suffix "${parts?.suffix}"; use Ki, Mi, Gi, Ti (powers of 1024), k, M, G, T (powers of 1000) or an exponent such as e6, e.g. 10Mi`;
+    rule = `unknown suffix "${parts?.suffix}"`;
+    hint =
+      'use Ki, Mi, Gi, Ti (powers of 1024), k, M, G, T (powers of 1000) or an exponent such as e6, e.g. 10Mi';
   } else {
-    why = explainRejection(parts as Parts);
-    if (why.startsWith('it is not a whole')) why += `; ${FIX}`;
+    [rule, hint] = explainRejection(parts as Parts);
   }
-  throw new CrilogError('ERR_INVALID_QUANTITY', `invalid quantity "${str}": ${why}`);
+  throw new InvalidOptionError({ key: name, value: str, rule, ...(hint ? { hint } : {}) });
 }
 
 /**
  * Like {@link parseQuantityBigInt} but returns a number. Exact up to 2^53 bytes (8 PiB),
  * far beyond any realistic log size; larger accepted values are rounded to the nearest double.
  */
-export function parseQuantity(value: string): number {
-  return Number(parseQuantityBigInt(value));
+export function parseQuantity(value: string, name = 'quantity'): number {
+  return Number(parseQuantityBigInt(value, name));
 }

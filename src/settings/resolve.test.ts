@@ -2,16 +2,13 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmpdir.js';
-import {
-  loadDaemonConfig,
-  parseListenAddress,
-  readConfigFile,
-  resolveDaemonConfig,
-  type DaemonFlags,
-} from './daemon-config.js';
+import { parseListenAddress } from '../units/listen-address.js';
+import { loadSettings, readConfigFile, resolveSettings, type SettingKey } from './index.js';
+
+type DaemonFlags = Partial<Record<SettingKey, unknown>>;
 
 const resolve = (flags: DaemonFlags = {}, file?: unknown) =>
-  resolveDaemonConfig({ flags, file, configFile: '/etc/crilog/config.yaml', cwd: '/work' });
+  resolveSettings({ flags, file, configFile: '/etc/crilog/config.yaml', cwd: '/work' });
 
 function problem(flags: DaemonFlags, file?: unknown): string {
   try {
@@ -23,9 +20,9 @@ function problem(flags: DaemonFlags, file?: unknown): string {
   throw new Error('expected the config to be rejected');
 }
 
-describe('resolveDaemonConfig', () => {
+describe('resolveSettings', () => {
   it('applies the documented defaults', () => {
-    const c = resolveDaemonConfig({ cwd: '/work' });
+    const c = resolveSettings({ cwd: '/work' });
     expect(c).toMatchObject({
       runtime: 'cri',
       logRoots: ['/var/log/pods'],
@@ -34,13 +31,13 @@ describe('resolveDaemonConfig', () => {
       maxFiles: 5,
       workers: 2,
       compressionNice: 10,
-      monitorIntervalMs: 10_000,
+      monitorInterval: 10_000,
       metricsAddress: { host: '127.0.0.1', port: 9753 },
       logLevel: 'info',
       compression: { codec: 'gzip', level: 6 },
       containers: [],
     });
-    expect(c.runtimeEndpoint).toBeUndefined();
+    expect(c.runtimeEndpoint).toBeNull();
   });
 
   it.each([
@@ -48,7 +45,7 @@ describe('resolveDaemonConfig', () => {
     ['maxFiles', { maxFiles: 3 }, { maxFiles: '7' }, 7, 3],
     ['workers', { workers: 4 }, { workers: '8' }, 8, 4],
     ['compressionNice', { compressionNice: 0 }, { compressionNice: '19' }, 19, 0],
-    ['monitorIntervalMs', { monitorInterval: '30s' }, { monitorInterval: '1m' }, 60_000, 30_000],
+    ['monitorInterval', { monitorInterval: '30s' }, { monitorInterval: '1m' }, 60_000, 30_000],
     ['logLevel', { logLevel: 'debug' }, { logLevel: 'error' }, 'error', 'debug'],
     [
       'runtimeEndpoint',
@@ -58,7 +55,7 @@ describe('resolveDaemonConfig', () => {
       'unix:///a.sock',
     ],
     ['lockFile', { lockFile: '/x/file.lock' }, { lockFile: '/y/flag.lock' }, '/y/flag.lock', '/x/file.lock'],
-    ['logRoots', { logRoots: ['/a', '/b'] }, { logRoot: ['/c'] }, ['/c'], ['/a', '/b']],
+    ['logRoots', { logRoots: ['/a', '/b'] }, { logRoots: ['/c'] }, ['/c'], ['/a', '/b']],
   ] as const)(
     '%s: flags override the file, the file overrides the default',
     (key, file, flags, fromFlags, fromFile) => {
@@ -90,7 +87,7 @@ describe('resolveDaemonConfig', () => {
     const c = resolve({}, { logRoots: ['logs'], lockFile: 'run/crilog.lock' });
     expect(c.logRoots).toEqual(['/etc/crilog/logs']);
     expect(c.lockFile).toBe('/etc/crilog/run/crilog.lock');
-    expect(resolve({ logRoot: ['logs', '/abs', 'logs'], lockFile: 'l.lock' }).logRoots).toEqual([
+    expect(resolve({ logRoots: ['logs', '/abs', 'logs'], lockFile: 'l.lock' }).logRoots).toEqual([
       '/work/logs',
       '/abs',
     ]);
@@ -123,14 +120,14 @@ describe('resolveDaemonConfig', () => {
 
   it('reads retention, budget and policy switches', () => {
     expect(resolve({}, {})).toMatchObject({
-      maxAgeMs: null,
+      maxAge: null,
       maxTotalSize: null,
       delayCompress: true,
       policyAnnotations: true,
     });
     const file = { maxAge: '168h', maxTotalSize: '100Mi', delayCompress: false, policyAnnotations: false };
     expect(resolve({}, file)).toMatchObject({
-      maxAgeMs: 168 * 3600_000,
+      maxAge: 168 * 3600_000,
       maxTotalSize: 100 * 1024 * 1024,
       delayCompress: false,
       policyAnnotations: false,
@@ -138,7 +135,7 @@ describe('resolveDaemonConfig', () => {
     expect(
       resolve({ maxAge: '1d', maxTotalSize: '1Gi', delayCompress: true, policyAnnotations: true }, file),
     ).toMatchObject({
-      maxAgeMs: 86_400_000,
+      maxAge: 86_400_000,
       maxTotalSize: 1024 ** 3,
       delayCompress: true,
       policyAnnotations: true,
@@ -160,8 +157,8 @@ describe('resolveDaemonConfig', () => {
 
   // Each bad value is rejected with the key (or flag), the value and the rule.
   it.each([
-    [{}, { maxFiles: 1 }, /maxFiles: 1 is invalid: must be an integer greater than 1/],
-    [{}, { maxFiles: 'five' }, /maxFiles: "five" is invalid: must be an integer greater than 1/],
+    [{}, { maxFiles: 1 }, /maxFiles: 1 is invalid: must be an integer from 2 to 1,000,000/],
+    [{}, { maxFiles: 'five' }, /maxFiles: "five" is invalid: must be an integer from 2 to 1,000,000/],
     [{}, { maxFiles: 2.5 }, /maxFiles: 2.5 is invalid/],
     [{}, { workers: 0 }, /workers: 0 is invalid: must be an integer from 1 to 256/],
     [{}, { compressionNice: -5 }, /compressionNice: -5 is invalid: must be an integer nice value from 0/],
@@ -187,7 +184,7 @@ describe('resolveDaemonConfig', () => {
     [
       {},
       { compression: { codec: 'gzip', level: 10 } },
-      /compression: "gzip:10" is invalid: gzip levels run from 1 to 9/,
+      /compression: \{"codec":"gzip","level":10\} is invalid: gzip levels run from 1 to 9/,
     ],
     [
       {},
@@ -199,7 +196,32 @@ describe('resolveDaemonConfig', () => {
       { compression: { codec: 'brotli' } },
       /compression: \{"codec":"brotli"\} is invalid: must be gzip, gzip:<1-9>/,
     ],
-    [{}, { compressionLevel: 3 }, /unknown key "compressionLevel" \(did you mean "compression.level"\?\)/],
+    [
+      {},
+      { compressionLevel: 3 },
+      /compressionLevel: unknown key: --compression-level has no file key; .*did you mean "compression.level"\?/,
+    ],
+    // The kubelet's own names are refused with crilog's.
+    [
+      {},
+      { containerLogMaxSize: '10Mi' },
+      /containerLogMaxSize: unknown key: that is the kubelet's .*; crilog's key is "maxSize"/,
+    ],
+    [{}, { containerLogMaxFiles: 5 }, /crilog's key is "maxFiles"/],
+    [{}, { containerLogMaxWorkers: 1 }, /crilog's key is "workers"/],
+    [{}, { containerLogMonitorInterval: '10s' }, /crilog's key is "monitorInterval"/],
+    // Units are required; a timer cannot wait longer than about 24.8 days.
+    [
+      {},
+      { monitorInterval: '10' },
+      /monitorInterval: "10" is invalid: a duration needs a unit; write 10ms for milliseconds or 10s/,
+    ],
+    [{ maxAge: '7' }, {}, /--max-age "7" is invalid: a duration needs a unit/],
+    [
+      { monitorInterval: '30d' },
+      {},
+      /--monitor-interval "30d" is invalid: must be at most 24d20h31m23.647s, the longest wait a Node.js timer can hold/,
+    ],
     [{}, { maxAge: '0s' }, /maxAge: "0s" is invalid: must be a positive duration/],
     [{}, { maxAge: 7 }, /maxAge: 7 is invalid: must be a duration such as 7d/],
     [{}, { maxTotalSize: '-1' }, /maxTotalSize: "-1" is invalid: must be a positive size such as 5Gi/],
@@ -208,7 +230,7 @@ describe('resolveDaemonConfig', () => {
     [{ compression: 'zip' }, {}, /--compression "zip" is invalid: use gzip/],
     [{ maxAge: 'forever' }, {}, /--max-age "forever" is invalid/],
     [{ maxTotalSize: '5GB' }, {}, /--max-total-size "5GB" is invalid/],
-    [{ maxFiles: 'x' }, {}, /--max-files "x" is invalid: must be an integer greater than 1/],
+    [{ maxFiles: 'x' }, {}, /--max-files "x" is invalid: must be an integer from 2 to 1,000,000/],
     [{ workers: '1000' }, {}, /--workers 1000 is invalid: must be an integer from 1 to 256/],
     [
       { compressionNice: '20' },
@@ -234,12 +256,12 @@ describe('resolveDaemonConfig', () => {
 
   it('rejects unknown keys with a suggestion and the list of known keys', () => {
     expect(problem({}, { maxfiles: 3 })).toMatch(
-      /unknown key "maxfiles" \(did you mean "maxFiles"\?\); known keys: runtime, runtimeEndpoint/,
+      /maxfiles: unknown key; did you mean "maxFiles"\? known keys: runtime, runtimeEndpoint/,
     );
-    expect(problem({}, { logRoot: ['/a'] })).toMatch(/unknown key "logRoot" \(did you mean "logRoots"\?\)/);
+    expect(problem({}, { logRoot: ['/a'] })).toMatch(/logRoot: unknown key; did you mean "logRoots"\?/);
     expect(problem({}, { 'max-size': '1Mi' })).toMatch(/did you mean "maxSize"/);
     expect(problem({}, { compression: { codec: 'gzip', lvl: 3 } })).toMatch(
-      /unknown key "compression.lvl" \(did you mean "level"\?\); known keys: codec, level/,
+      /compression: .* is invalid: unknown key "lvl"; a mapping has codec and level only/,
     );
     expect(problem({}, { bogus: true })).not.toMatch(/did you mean/);
   });
@@ -268,12 +290,12 @@ describe('parseListenAddress', () => {
   );
 });
 
-describe('readConfigFile / loadDaemonConfig', () => {
+describe('readConfigFile / loadSettings', () => {
   it('loads YAML and merges flags over it', async () => {
     const dir = await tempDir('crilog-config-');
     const file = path.join(dir, 'config.yaml');
     await fsp.writeFile(file, 'maxSize: 1Mi\nmaxFiles: 3\nlogRoots: [logs]\n');
-    const c = await loadDaemonConfig({ config: file, maxFiles: '4' });
+    const c = await loadSettings({ config: file, maxFiles: '4' });
     expect(c).toMatchObject({
       maxSize: 1024 * 1024,
       maxFiles: 4,
@@ -290,9 +312,13 @@ describe('readConfigFile / loadDaemonConfig', () => {
   });
 
   it.each([
-    ['missing', null, /cannot read config file .*it does not exist/],
-    ['bad.yaml', 'maxSize: [1\n', /is not valid YAML/],
-    ['dup.yaml', 'maxSize: 1Mi\nmaxSize: 2Mi\n', /is not valid YAML.*(Map keys must be unique|duplicate)/is],
+    ['missing', null, /cannot read the config file: it does not exist/],
+    ['bad.yaml', 'maxSize: [1\n', /is invalid: not valid YAML/],
+    [
+      'dup.yaml',
+      'maxSize: 1Mi\nmaxSize: 2Mi\n',
+      /is invalid: not valid YAML.*(Map keys must be unique|duplicate)/is,
+    ],
     ['list.yaml', '- a\n- b\n', /must hold a mapping/],
     ['scalar.yaml', '42\n', /must hold a mapping/],
   ])('rejects %s', async (name, content, message) => {

@@ -1,0 +1,276 @@
+import { RUNTIME_ENDPOINT_ENV } from '../units/endpoint.js';
+import {
+  boolean,
+  choice,
+  codecAllowance,
+  compression,
+  directories,
+  duration,
+  endpoint,
+  filePath,
+  integer,
+  listenAddress,
+  processes,
+  quantity,
+} from './kinds.js';
+import { optionalSetting, setting, type ValueOf } from './setting.js';
+
+/** Levels `--log-level` accepts (pino's). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Which runtime the daemon talks to: a CRI socket, or the embedded process runner. */
+export const RUNTIME_KINDS = ['cri', 'local'] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
+/** The highest `maxFiles` anywhere (node, library, annotation): beyond it a directory listing is the cost. */
+export const MAX_FILES_LIMIT = 1_000_000;
+
+const maxFilesRule = `must be an integer from 2 to ${MAX_FILES_LIMIT.toLocaleString('en')} (the live log plus at least one rotated file)`;
+
+/**
+ * Every setting of crilog, once. The flags, the config file's keys and schema, the library's options,
+ * the annotations and their operator bounds, docs/configuration.md's tables and the Helm chart's
+ * values.schema.json are all derived from this table. To add a setting, see src/settings/README.md.
+ */
+export const SETTINGS = {
+  runtime: setting({
+    kind: choice(RUNTIME_KINDS, 'must be "cri" (a CRI socket) or "local" (the embedded runtime)', 'kind'),
+    flag: '--runtime',
+    default: 'cri',
+    library: false,
+    nodeWide: true,
+    help: "container runtime: cri (a CRI socket) or local (processes from the config's containers:)",
+  }),
+  runtimeEndpoint: optionalSetting({
+    kind: endpoint,
+    flag: '--runtime-endpoint',
+    env: RUNTIME_ENDPOINT_ENV,
+    defaultText: `$${RUNTIME_ENDPOINT_ENV}`,
+    library: false,
+    nodeWide: true,
+    help: 'CRI socket, e.g. unix:///run/containerd/containerd.sock',
+    details:
+      '`unix:///abs/path.sock` or a plain absolute path. Only unix sockets: `tcp://`, `npipe://`, `http(s)://`, relative paths and `unix://host/...` are rejected. The path may be at most 107 bytes. If neither this setting nor the variable is set, `--runtime cri` fails with exit code 2.',
+  }),
+  logRoots: setting({
+    kind: directories('[/var/log/pods]'),
+    flag: '--log-root',
+    default: ['/var/log/pods'],
+    library: false,
+    nodeWide: true,
+    help: 'directory holding container logs; repeat for several; logs elsewhere are never touched',
+    details:
+      "Flags replace the file's list; they are not merged with it. Duplicates are dropped. See [Log roots and symlinks](#log-roots-and-symlinks).",
+  }),
+  lockFile: setting({
+    kind: filePath('a file path such as /run/crilog/crilog.lock'),
+    flag: '--lock-file',
+    default: '/run/crilog/crilog.lock',
+    library: false,
+    nodeWide: true,
+    help: 'single-instance lock',
+    details: 'See [The lock file](#the-lock-file).',
+  }),
+  maxSize: setting({
+    kind: quantity(),
+    flag: '--max-size',
+    annotation: 'crilog.io/max-size',
+    kubeletKey: 'containerLogMaxSize',
+    default: '10Mi',
+    library: true,
+    nodeWide: false,
+    help: 'rotate a live log at this size; negative turns rotation off',
+    details:
+      "A [quantity](#sizes-and-durations) or, in the file, an integer number of bytes. A negative value turns rotation off, and with it all of crilog's work: the daemon then only serves its endpoints. `0` rotates a running container's log at every check.",
+  }),
+  maxFiles: setting({
+    kind: integer(2, MAX_FILES_LIMIT, maxFilesRule),
+    flag: '--max-files',
+    annotation: 'crilog.io/max-files',
+    kubeletKey: 'containerLogMaxFiles',
+    default: 5,
+    library: true,
+    nodeWide: false,
+    help: 'most files per container, the live log included',
+    details: 'So at most `maxFiles - 1` rotations are kept.',
+  }),
+  workers: setting({
+    kind: integer(1, 256, 'must be an integer from 1 to 256'),
+    flag: '--workers',
+    kubeletKey: 'containerLogMaxWorkers',
+    default: 2,
+    library: true,
+    nodeWide: true,
+    help: 'containers rotated and files compressed at once',
+    details: 'A separate limit of the same size applies to compressions running at once.',
+  }),
+  compressionNice: setting({
+    kind: integer(0, 19, 'must be an integer nice value from 0 (normal priority) to 19 (lowest)'),
+    flag: '--compression-nice',
+    default: 10,
+    // An embedding process owns its priorities; the daemon is a node service that must give way.
+    libraryDefault: 0,
+    library: true,
+    nodeWide: true,
+    help: 'CPU nice value (0-19) of the compression threads: compression gives way to rotations and workloads on a busy node',
+    details: "Linux; elsewhere ignored. The library's default is 0. See [Compression](#compression).",
+  }),
+  monitorInterval: setting({
+    kind: duration({ example: '10s', timer: true }),
+    flag: '--monitor-interval',
+    kubeletKey: 'containerLogMonitorInterval',
+    default: '10s',
+    library: true,
+    nodeWide: true,
+    help: 'how often containers are listed and changed logs checked; fast writers are rotated as they reach the limit without waiting for it',
+    details: 'See [What `--monitor-interval` means](#what---monitor-interval-means).',
+  }),
+  maxAge: optionalSetting({
+    kind: duration({ example: '7d' }),
+    flag: '--max-age',
+    annotation: 'crilog.io/max-age',
+    defaultText: 'none (files are kept by count only)',
+    library: true,
+    nodeWide: false,
+    help: 'delete rotated files older than this, e.g. 7d',
+    details: 'See [max-age](#max-age).',
+  }),
+  maxTotalSize: optionalSetting({
+    kind: quantity({
+      positive: { rule: 'must be a positive size such as 5Gi', hint: 'leave it out for no budget' },
+    }),
+    flag: '--max-total-size',
+    defaultText: 'none (no budget)',
+    library: true,
+    nodeWide: true,
+    help: 'byte budget for all managed logs of the node, e.g. 5Gi: the oldest rotated files of the biggest users go first',
+    details: 'See [Node budget](#node-budget).',
+  }),
+  compression: setting({
+    kind: compression,
+    flag: '--compression',
+    annotation: 'crilog.io/compression',
+    default: 'gzip:6',
+    library: true,
+    nodeWide: false,
+    help: 'gzip, gzip:<1-9>, zstd, zstd:<1-19> or none',
+    details:
+      'In the file it may also be a mapping such as `{ codec: gzip, level: 6 }`. See [Compression](#compression).',
+  }),
+  compressionLevel: optionalSetting({
+    kind: integer(-Infinity, Infinity, 'must be an integer level of the codec'),
+    flag: '--compression-level',
+    file: false,
+    defaultText: "the codec's default (gzip 6, zstd 3)",
+    library: true,
+    nodeWide: false,
+    help: 'level of the codec (gzip 1-9, zstd 1-19)',
+    details:
+      'It applies to the codec chosen by `--compression`, else by the file, else gzip, and is an error with `none`. Not a file key: write `compression: { codec: …, level: … }` instead.',
+  }),
+  delayCompress: setting({
+    kind: boolean,
+    flag: '--delay-compress',
+    default: true,
+    library: true,
+    nodeWide: true,
+    help: 'keep the newest rotated file uncompressed until the next rotation',
+    details: 'See [Compression](#compression).',
+  }),
+  policyAnnotations: setting({
+    kind: boolean,
+    flag: '--policy-annotations',
+    default: true,
+    library: true,
+    nodeWide: true,
+    help: 'let crilog.io/* pod annotations override these limits per container, within the policy bounds',
+    details: 'See [Per-container policy](#per-container-policy).',
+  }),
+  policyMaxSize: optionalSetting({
+    kind: quantity(),
+    flag: '--policy-max-size',
+    defaultText: "the node's maxSize",
+    library: true,
+    nodeWide: true,
+    help: 'the highest crilog.io/max-size honoured; a larger one is clamped to it',
+  }),
+  policyMinSize: optionalSetting({
+    kind: quantity(),
+    flag: '--policy-min-size',
+    defaultText: "1Mi or the node's maxSize, whichever is smaller",
+    library: true,
+    nodeWide: true,
+    help: 'the lowest crilog.io/max-size honoured; a smaller one is clamped to it',
+  }),
+  policyMaxFiles: optionalSetting({
+    kind: integer(2, MAX_FILES_LIMIT, maxFilesRule),
+    flag: '--policy-max-files',
+    defaultText: "the node's maxFiles",
+    library: true,
+    nodeWide: true,
+    help: 'the highest crilog.io/max-files honoured; a larger one is clamped to it',
+  }),
+  policyMinAge: optionalSetting({
+    kind: duration({ example: '1h' }),
+    flag: '--policy-min-age',
+    defaultText: 'none',
+    library: true,
+    nodeWide: true,
+    help: 'the shortest crilog.io/max-age honoured; a shorter one is clamped to it',
+  }),
+  policyCompression: setting({
+    kind: codecAllowance,
+    flag: '--policy-compression',
+    default: 'gzip,none',
+    library: true,
+    nodeWide: true,
+    help: "codecs and levels crilog.io/compression may choose, e.g. gzip:1-6,zstd:1-3,none; others fall back to the node's compression",
+  }),
+  policyAllowDisable: setting({
+    kind: boolean,
+    flag: '--policy-allow-disable',
+    default: false,
+    library: true,
+    nodeWide: true,
+    help: 'let a negative crilog.io/max-size switch rotation off for a container',
+  }),
+  metricsAddress: setting({
+    kind: listenAddress,
+    flag: '--metrics-address',
+    default: '127.0.0.1:9753',
+    library: false,
+    nodeWide: true,
+    help: 'where /metrics, /healthz, /readyz and /status listen',
+    details:
+      '`host:port` or `[ipv6]:port`, always with an explicit host (`:9753` is rejected, so that every interface is never bound by accident). The port is 0 to 65535; 0 picks a free port. See [metrics.md](metrics.md).',
+  }),
+  logLevel: setting({
+    kind: choice(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`, 'level'),
+    flag: '--log-level',
+    default: 'info',
+    library: false,
+    nodeWide: true,
+    help: LOG_LEVELS.join(', '),
+    details:
+      'The daemon writes JSON lines to stdout. One-shot commands log to stderr at `warn` unless `--log-level` is given.',
+  }),
+  containers: setting({
+    kind: processes,
+    default: [],
+    library: false,
+    nodeWide: true,
+    help: 'file only, with runtime: local: the processes crilog runs',
+    details:
+      'Each entry has `name` (1-63 characters from letters, digits, `.`, `_` and `-`, starting with a letter or digit), `command` (run without a shell), and optionally `args`, `env`, `cwd`, `restart` (`never` (the default), `on-failure` or `always`), `labels` and `annotations`. Their logs go to `<first log root>/<name>/`.',
+  }),
+} as const;
+
+/** The key of a setting: its config key and its library option name. */
+export type SettingKey = keyof typeof SETTINGS;
+
+/** Every setting resolved: units applied, paths absolute, `null` where unset and without default. */
+export type Settings = { -readonly [K in SettingKey]: ValueOf<(typeof SETTINGS)[K]> };
+
+/** The table as a list, in its order. */
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
