@@ -3,7 +3,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**', '.demo/**', '.containerd-run/**'] },
+  {
+    ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**', '.demo/**', '.containerd-run/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import {
+  defaultText,
   loadSettings,
   SETTINGS,
   SETTING_KEYS,
@@ -9,12 +10,6 @@ import {
 } from '../settings/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** How `--help` shows a setting's default. */
-function defaultText(s: Setting<unknown>): string {
-  if (s.defaultText !== undefined) return s.defaultText;
-  return Array.isArray(s.default) ? s.default.join(', ') : String(s.default);
-}
 
 /** The commander options of one setting (booleans get `--x` and `--no-x`). */
 export function settingOptions(key: SettingKey): Option[] {

@@ -138,9 +138,19 @@ describe('budget and policy metrics', () => {
     for (const [i, log] of logs.entries()) {
       await fsp.writeFile(log, 'x'.repeat(50));
       await fsp.writeFile(`${log}.20260101-000000`, 'y'.repeat(300));
-      runtime.add(['a', 'b'][i]!, log, 'running', i === 0 ? { annotations: { 'crilog.io/max-files': 'none' } } : {});
+      runtime.add(
+        ['a', 'b'][i]!,
+        log,
+        'running',
+        i === 0 ? { annotations: { 'crilog.io/max-files': 'none' } } : {},
+      );
     }
-    const manager = new ContainerLogManager({ runtime, maxSize: '1Mi', maxTotalSize: 500, compression: 'none' });
+    const manager = new ContainerLogManager({
+      runtime,
+      maxSize: '1Mi',
+      maxTotalSize: 500,
+      compression: 'none',
+    });
     const metrics = new CrilogMetrics();
     metrics.bindManager(manager);
     await manager.rotateOnce();
@@ -151,4 +161,3 @@ describe('budget and policy metrics', () => {
     expect(text).toMatch(/crilog_policy_errors_total 1/);
   });
 });
-

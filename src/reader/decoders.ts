@@ -22,7 +22,9 @@ const decoders = new Map<CodecName, DecoderFactory>([
   ],
 ]);
 // zstd comes from the optional `zstd-napi` binding, the same one rotation compresses with.
-const zstdDecoder: DecoderFactory | undefined = isCodecAvailable('zstd') ? () => getCodec('zstd').createDecompressor() : undefined;
+const zstdDecoder: DecoderFactory | undefined = isCodecAvailable('zstd')
+  ? () => getCodec('zstd').createDecompressor()
+  : undefined;
 if (zstdDecoder) decoders.set('zstd', zstdDecoder);
 
 /** Restores the built-in decoders (zstd only where `zstd-napi` is installed); for tests. */

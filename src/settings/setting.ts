@@ -11,6 +11,8 @@ export interface Setting<T, In = unknown> {
   readonly env?: string;
   /** A `crilog.io/*` annotation (or label) that overrides the node's value for one container. */
   readonly annotation?: string;
+  /** What the annotation takes, for the docs; and the settings that bound it (operator bounds). */
+  readonly annotationDoc?: { value: string; boundedBy: readonly string[] };
   /** The KubeletConfiguration field of the same meaning, refused in a config file with a hint. */
   readonly kubeletKey?: string;
   /** The default as a user would write it; `undefined`: none (the value is `null`). */
@@ -54,3 +56,9 @@ export type ValueOf<S> = S extends { kind: Kind<infer T, infer _In>; optional: i
 
 /** What the library accepts for a setting (e.g. `'10Mi' | 10485760` for a size). */
 export type InputOf<S> = S extends { kind: Kind<infer _T, infer In> } ? In : never;
+
+/** How help and docs show a setting's default. */
+export function defaultText(s: Setting<unknown>): string {
+  if (s.defaultText !== undefined) return s.defaultText;
+  return Array.isArray(s.default) ? s.default.join(', ') : String(s.default);
+}

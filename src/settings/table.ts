@@ -41,6 +41,7 @@ export const SETTINGS = {
     library: false,
     nodeWide: true,
     help: "container runtime: cri (a CRI socket) or local (processes from the config's containers:)",
+    details: '`cri` (a CRI socket) or `local` (crilog runs the `containers:` of the file itself).',
   }),
   runtimeEndpoint: optionalSetting({
     kind: endpoint,
@@ -61,7 +62,7 @@ export const SETTINGS = {
     nodeWide: true,
     help: 'directory holding container logs; repeat for several; logs elsewhere are never touched',
     details:
-      "Flags replace the file's list; they are not merged with it. Duplicates are dropped. See [Log roots and symlinks](#log-roots-and-symlinks).",
+      "At least one non-empty path. Flags replace the file's list; they are not merged with it. Duplicates are dropped. See [Log roots and symlinks](#log-roots-and-symlinks).",
   }),
   lockFile: setting({
     kind: filePath('a file path such as /run/crilog/crilog.lock'),
@@ -70,12 +71,16 @@ export const SETTINGS = {
     library: false,
     nodeWide: true,
     help: 'single-instance lock',
-    details: 'See [The lock file](#the-lock-file).',
+    details: 'A non-empty path. See [The lock file](#the-lock-file).',
   }),
   maxSize: setting({
     kind: quantity(),
     flag: '--max-size',
     annotation: 'crilog.io/max-size',
+    annotationDoc: {
+      value: 'quantity; negative turns rotation off for this container',
+      boundedBy: ['policyMaxSize', 'policyMinSize', 'policyAllowDisable'],
+    },
     kubeletKey: 'containerLogMaxSize',
     default: '10Mi',
     library: true,
@@ -88,12 +93,14 @@ export const SETTINGS = {
     kind: integer(2, MAX_FILES_LIMIT, maxFilesRule),
     flag: '--max-files',
     annotation: 'crilog.io/max-files',
+    annotationDoc: { value: 'integer ≥ 2 (digits only)', boundedBy: ['policyMaxFiles'] },
     kubeletKey: 'containerLogMaxFiles',
     default: 5,
     library: true,
     nodeWide: false,
     help: 'most files per container, the live log included',
-    details: 'So at most `maxFiles - 1` rotations are kept.',
+    details:
+      'An integer from 2 to 1,000,000: the most data files per container, **the live log included**, so at most `maxFiles - 1` rotations are kept.',
   }),
   workers: setting({
     kind: integer(1, 256, 'must be an integer from 1 to 256'),
@@ -103,7 +110,8 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'containers rotated and files compressed at once',
-    details: 'A separate limit of the same size applies to compressions running at once.',
+    details:
+      'An integer from 1 to 256. Up to this many containers are checked at once. A separate limit of the same size applies to compressions running at once.',
   }),
   compressionNice: setting({
     kind: integer(0, 19, 'must be an integer nice value from 0 (normal priority) to 19 (lowest)'),
@@ -114,7 +122,8 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'CPU nice value (0-19) of the compression threads: compression gives way to rotations and workloads on a busy node',
-    details: "Linux; elsewhere ignored. The library's default is 0. See [Compression](#compression).",
+    details:
+      "An integer from 0 to 19: the CPU nice value of the compression threads (Linux; elsewhere ignored). Compression runs on `workers` worker threads; at a positive nice value it still uses idle CPU fully but gives way to rotations and to workloads when the node is busy, so a fast writer is rotated on time even when the CPU is saturated. The library's default is 0. See [Compression](#compression).",
   }),
   monitorInterval: setting({
     kind: duration({ example: '10s', timer: true }),
@@ -124,17 +133,19 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'how often containers are listed and changed logs checked; fast writers are rotated as they reach the limit without waiting for it',
-    details: 'See [What `--monitor-interval` means](#what---monitor-interval-means).',
+    details:
+      'A positive [duration](#sizes-and-durations), at most 24d20h31m23.647s (a Node.js timer). See [What `--monitor-interval` means](#what---monitor-interval-means).',
   }),
   maxAge: optionalSetting({
     kind: duration({ example: '7d' }),
     flag: '--max-age',
     annotation: 'crilog.io/max-age',
+    annotationDoc: { value: 'positive duration with a unit', boundedBy: ['policyMinAge'] },
     defaultText: 'none (files are kept by count only)',
     library: true,
     nodeWide: false,
     help: 'delete rotated files older than this, e.g. 7d',
-    details: 'See [max-age](#max-age).',
+    details: 'A positive duration, e.g. `7d`. See [max-age](#max-age).',
   }),
   maxTotalSize: optionalSetting({
     kind: quantity({
@@ -145,18 +156,20 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'byte budget for all managed logs of the node, e.g. 5Gi: the oldest rotated files of the biggest users go first',
-    details: 'See [Node budget](#node-budget).',
+    details:
+      'A positive quantity (or, in the file, a positive integer of bytes), e.g. `5Gi`. See [Node budget](#node-budget).',
   }),
   compression: setting({
     kind: compression,
     flag: '--compression',
     annotation: 'crilog.io/compression',
+    annotationDoc: { value: '`gzip`, `gzip:N`, `zstd`, `zstd:N`, `none`', boundedBy: ['policyCompression'] },
     default: 'gzip:6',
     library: true,
     nodeWide: false,
     help: 'gzip, gzip:<1-9>, zstd, zstd:<1-19> or none',
     details:
-      'In the file it may also be a mapping such as `{ codec: gzip, level: 6 }`. See [Compression](#compression).',
+      '`gzip`, `gzip:<1-9>`, `zstd`, `zstd:<1-19>` or `none`. In the file it may also be a mapping such as `{ codec: gzip, level: 6 }`. See [Compression](#compression).',
   }),
   compressionLevel: optionalSetting({
     kind: integer(-Infinity, Infinity, 'must be an integer level of the codec'),
@@ -167,7 +180,7 @@ export const SETTINGS = {
     nodeWide: false,
     help: 'level of the codec (gzip 1-9, zstd 1-19)',
     details:
-      'It applies to the codec chosen by `--compression`, else by the file, else gzip, and is an error with `none`. Not a file key: write `compression: { codec: …, level: … }` instead.',
+      "An integer in the codec's range. It applies to the codec chosen by `--compression`, else by the file, else gzip, and is an error with `none`. `compressionLevel` is not a file key: write `compression: { codec: …, level: … }` instead.",
   }),
   delayCompress: setting({
     kind: boolean,
@@ -176,7 +189,7 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'keep the newest rotated file uncompressed until the next rotation',
-    details: 'See [Compression](#compression).',
+    details: '`true` or `false`. See [Compression](#compression).',
   }),
   policyAnnotations: setting({
     kind: boolean,
@@ -185,7 +198,8 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'let crilog.io/* pod annotations override these limits per container, within the policy bounds',
-    details: 'See [Per-container policy](#per-container-policy).',
+    details:
+      "`true` or `false`: whether `crilog.io/*` keys on a container override the node's limits. See [Per-container policy](#per-container-policy).",
   }),
   policyMaxSize: optionalSetting({
     kind: quantity(),
@@ -194,6 +208,7 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'the highest crilog.io/max-size honoured; a larger one is clamped to it',
+    details: 'A quantity. See [Per-container policy](#per-container-policy).',
   }),
   policyMinSize: optionalSetting({
     kind: quantity(),
@@ -202,6 +217,7 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'the lowest crilog.io/max-size honoured; a smaller one is clamped to it',
+    details: 'A quantity. It also keeps a tenant from a rotation storm with `crilog.io/max-size: 0`.',
   }),
   policyMaxFiles: optionalSetting({
     kind: integer(2, MAX_FILES_LIMIT, maxFilesRule),
@@ -210,6 +226,7 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'the highest crilog.io/max-files honoured; a larger one is clamped to it',
+    details: 'An integer from 2 to 1,000,000.',
   }),
   policyMinAge: optionalSetting({
     kind: duration({ example: '1h' }),
@@ -218,6 +235,7 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'the shortest crilog.io/max-age honoured; a shorter one is clamped to it',
+    details: 'A positive duration, e.g. `1h`.',
   }),
   policyCompression: setting({
     kind: codecAllowance,
@@ -226,6 +244,8 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: "codecs and levels crilog.io/compression may choose, e.g. gzip:1-6,zstd:1-3,none; others fall back to the node's compression",
+    details:
+      "A comma-separated list (in the file also a YAML list) of `codec` (any level), `codec:N`, `codec:N-M` and `none`. A level outside an allowed range is clamped; another codec falls back to the node's `compression`.",
   }),
   policyAllowDisable: setting({
     kind: boolean,
@@ -234,6 +254,7 @@ export const SETTINGS = {
     library: true,
     nodeWide: true,
     help: 'let a negative crilog.io/max-size switch rotation off for a container',
+    details: "`true` or `false`. Refused, the node's `maxSize` applies.",
   }),
   metricsAddress: setting({
     kind: listenAddress,
@@ -243,7 +264,7 @@ export const SETTINGS = {
     nodeWide: true,
     help: 'where /metrics, /healthz, /readyz and /status listen',
     details:
-      '`host:port` or `[ipv6]:port`, always with an explicit host (`:9753` is rejected, so that every interface is never bound by accident). The port is 0 to 65535; 0 picks a free port. See [metrics.md](metrics.md).',
+      '`host:port` or `[ipv6]:port`, always with an explicit host (`:9753` is rejected, so that every interface is never bound by accident). The port is 0 to 65535; 0 picks a free port. Serves `/metrics`, `/healthz`, `/readyz` and `/status` ([metrics.md](metrics.md)).',
   }),
   logLevel: setting({
     kind: choice(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`, 'level'),
@@ -253,7 +274,7 @@ export const SETTINGS = {
     nodeWide: true,
     help: LOG_LEVELS.join(', '),
     details:
-      'The daemon writes JSON lines to stdout. One-shot commands log to stderr at `warn` unless `--log-level` is given.',
+      '`trace`, `debug`, `info`, `warn`, `error`, `fatal` or `silent`. The daemon writes JSON lines to stdout. One-shot commands log to stderr at `warn` unless `--log-level` is given.',
   }),
   containers: setting({
     kind: processes,
@@ -262,7 +283,7 @@ export const SETTINGS = {
     nodeWide: true,
     help: 'file only, with runtime: local: the processes crilog runs',
     details:
-      'Each entry has `name` (1-63 characters from letters, digits, `.`, `_` and `-`, starting with a letter or digit), `command` (run without a shell), and optionally `args`, `env`, `cwd`, `restart` (`never` (the default), `on-failure` or `always`), `labels` and `annotations`. Their logs go to `<first log root>/<name>/`.',
+      'File only, and only with `runtime: local`: the processes crilog runs. Each entry has `name` (1-63 characters from letters, digits, `.`, `_` and `-`, starting with a letter or digit), `command` (run without a shell), and optionally `args`, `env`, `cwd`, `restart` (`never` (the default), `on-failure` or `always`), `labels` and `annotations`. Their logs go to `<first log root>/<name>/`.',
   }),
 } as const;
 

@@ -1,6 +1,11 @@
 import { promises as fsp } from 'node:fs';
 import { ContainerNotFoundError, ContainerNotRunningError } from '../../src/errors/crilog-error.js';
-import type { ContainerInfo, ContainerState, ContainerStatus, RuntimeService } from '../../src/ports/runtime-service.js';
+import type {
+  ContainerInfo,
+  ContainerState,
+  ContainerStatus,
+  RuntimeService,
+} from '../../src/ports/runtime-service.js';
 
 interface FakeContainer {
   id: string;
@@ -26,7 +31,12 @@ export class FakeRuntime implements RuntimeService {
   /** Resolved before containerStatus answers; lets tests hold calls open to observe concurrency. */
   statusGate: Promise<void> = Promise.resolve();
 
-  add(id: string, logPath: string, state: ContainerState = 'running', extra: Partial<FakeContainer> = {}): void {
+  add(
+    id: string,
+    logPath: string,
+    state: ContainerState = 'running',
+    extra: Partial<FakeContainer> = {},
+  ): void {
     this.containers.set(id, { id, state, logPath, labels: {}, annotations: {}, ...extra });
   }
 
@@ -45,7 +55,12 @@ export class FakeRuntime implements RuntimeService {
 
   async listContainers(): Promise<ContainerInfo[]> {
     this.#record('listContainers');
-    return [...this.containers.values()].map(({ id, state, labels, annotations }) => ({ id, state, labels, annotations }));
+    return [...this.containers.values()].map(({ id, state, labels, annotations }) => ({
+      id,
+      state,
+      labels,
+      annotations,
+    }));
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
