@@ -13,6 +13,9 @@ import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from
 import { StatusCachingRuntime } from './status-cache.js';
 import { collectStatus, type StatusReport } from './status/collect-status.js';
 import { LogTrigger, type LogTriggerOptions, type TriggerTarget } from './trigger/log-trigger.js';
+import { ConfigReloader, type ReloadResult, type ReloadTrigger } from './reload/config-reloader.js';
+import type { DiskPressureEvent } from '../manager/types.js';
+import { formatThreshold } from '../manager/disk/free-threshold.js';
 
 /** Options of `new Daemon()`. */
 export interface DaemonOptions {
@@ -27,6 +30,11 @@ export interface DaemonOptions {
   lock?: boolean;
   /** Export Node process metrics. Default true. */
   defaultMetrics?: boolean;
+  /**
+   * Live reload: how to read the configuration again (the file, under the flags the daemon was
+   * started with), and how to apply a new log level. Without it `reload()` is refused.
+   */
+  reload?: { load: () => Promise<DaemonConfig>; setLogLevel?: (level: DaemonConfig['logLevel']) => void };
 }
 
 /** Per-container memory of the daemon, for `/status`. */
@@ -40,7 +48,7 @@ interface Seen {
  * `stop()` touch the process: signals are the caller's business.
  */
 export class Daemon {
-  readonly config: DaemonConfig;
+  #config: DaemonConfig;
   readonly metrics: CrilogMetrics;
   readonly #opts: DaemonOptions;
   readonly #log: Logger;
@@ -59,15 +67,57 @@ export class Daemon {
   #rotations = 0;
   #startedAt = new Date();
   #stopping: Promise<void> | undefined;
+  #reloader: ConfigReloader | undefined;
 
   constructor(options: DaemonOptions) {
     this.#opts = options;
-    this.config = options.config;
+    this.#config = options.config;
     this.#log = options.logger;
     this.metrics = new CrilogMetrics({
       defaultMetrics: options.defaultMetrics ?? true,
       bytesOnDisk: () => this.#disk.total(),
     });
+  }
+
+  /** The running configuration; a live reload replaces it. */
+  get config(): DaemonConfig {
+    return this.#config;
+  }
+
+  /**
+   * Reads the configuration again and applies it from the next check on (SIGHUP; the config file's
+   * watcher calls it too). A bad configuration, or one changing a setting that cannot change live,
+   * is refused and the running one stays.
+   */
+  reload(trigger: ReloadTrigger = 'SIGHUP'): Promise<ReloadResult> {
+    if (!this.#reloader) {
+      const result: ReloadResult = {
+        outcome: 'rejected',
+        trigger,
+        changed: [],
+        error: 'the daemon is not running',
+      };
+      return Promise.resolve(result);
+    }
+    return this.#reloader.reload(trigger);
+  }
+
+  #apply(next: DaemonConfig): void {
+    this.#manager?.reconfigure({ ...managerOptions(next), diskPaths: next.logRoots });
+    this.#scheduler?.setInterval(next.monitorInterval);
+    if (next.logLevel !== this.#config.logLevel) this.#opts.reload?.setLogLevel?.(next.logLevel);
+    this.#config = next;
+  }
+
+  #onReload(result: ReloadResult): void {
+    this.metrics.configReloads.inc({ outcome: result.outcome });
+    if (result.outcome === 'success')
+      this.#log.info({ trigger: result.trigger, changed: result.changed }, 'configuration reloaded');
+    else
+      this.#log.error(
+        { trigger: result.trigger, error: result.error, configFile: this.#config.configFile },
+        `configuration reload refused; the running configuration stays: ${result.error}`,
+      );
   }
 
   /** The manager, once started. */
@@ -113,6 +163,7 @@ export class Daemon {
       const manager = new ContainerLogManager({
         runtime: guard,
         ...managerOptions(config),
+        diskPaths: config.logRoots,
         logger: this.#log,
       });
       this.#manager = manager;
@@ -159,6 +210,18 @@ export class Daemon {
         onListError: () => this.metrics.runtimeErrors.inc({ method: 'listContainers' }),
       });
       this.#scheduler.start();
+      if (this.#opts.reload) {
+        const { load } = this.#opts.reload;
+        this.#reloader = new ConfigReloader({
+          file: config.configFile,
+          load,
+          current: () => this.#config,
+          apply: (next) => this.#apply(next),
+          onResult: (r) => this.#onReload(r),
+          logger: this.#log,
+        });
+        await this.#reloader.start();
+      }
       this.#log.info(
         {
           runtime: this.#handle.description,
@@ -253,6 +316,7 @@ export class Daemon {
       else if (e.removed.length > 0)
         this.#log.info(fields, 'deleted the oldest rotated logs to stay within the node log budget');
     });
+    manager.on('disk-pressure', (e) => this.#onDiskPressure(e));
     manager.on('policy-error', (e) =>
       this.#log.warn(
         { id: e.id, problems: e.problems },
@@ -273,6 +337,37 @@ export class Daemon {
         "crilog.io policy annotations beyond the operator's bounds; the bounds apply",
       ),
     );
+  }
+
+  /** One log line per episode: its first relief round, with what it did. */
+  #onDiskPressure(e: DiskPressureEvent): void {
+    for (const id of this.#seen.keys()) this.#disk.invalidate(id);
+    const fields = {
+      episode: e.episode,
+      filesystems: e.filesystems.map((f) => ({
+        path: f.path,
+        bytesFreeBefore: f.before?.bytesFree,
+        bytesFree: f.bytesFree,
+        bytesTotal: f.bytesTotal,
+        inodesFree: f.inodesFree,
+        inodesTotal: f.inodesTotal,
+      })),
+      minFree: formatThreshold(this.#config.minFree),
+      minFreeInodes: formatThreshold(this.#config.minFreeInodes),
+      compressed: e.compressed.length,
+      removed: e.removed.length,
+      rotatedEarly: e.rotated.length,
+      minRotatedAgeOverridden: e.minRotatedAgeOverridden,
+      relieved: e.relieved,
+    };
+    if (e.first)
+      this.#log.warn(
+        fields,
+        e.relieved
+          ? 'disk pressure: free space on a log filesystem fell below the threshold; relieved it'
+          : 'disk pressure: free space on a log filesystem fell below the threshold and could not be restored; live logs are never deleted',
+      );
+    else this.#log.debug(fields, 'disk pressure continues');
   }
 
   #onPass(report: PassReport): void {
@@ -379,6 +474,7 @@ export class Daemon {
 
   async #release(): Promise<void> {
     this.#trigger?.close();
+    this.#reloader?.close();
     const steps: [string, (() => Promise<void>) | undefined][] = [
       ['passes', this.#scheduler ? () => this.#scheduler!.stop() : undefined],
       ['manager', this.#manager ? () => this.#manager!.stop() : undefined],

@@ -63,6 +63,11 @@ export class PassScheduler {
     this.#arm(0);
   }
 
+  /** A new interval, from the next pass on (live reload). */
+  setInterval(ms: number): void {
+    this.#o.intervalMs = ms;
+  }
+
   /** Stops scheduling and waits for a pass in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -87,7 +92,11 @@ export class PassScheduler {
       const n = this.#ticks++;
       const full = !this.#o.tracker || !this.#lastOk || n % this.#o.fullPassEvery === 0;
       if (full) await this.#full();
-      else await this.#quick(n % this.#o.verifyEvery === 0);
+      else {
+        await this.#quick(n % this.#o.verifyEvery === 0);
+        // A disk filled by others than the managed containers changes no log directory.
+        await this.#o.manager.checkDiskPressure();
+      }
     } catch (err) {
       this.#o.logger.error({ err }, 'rotation pass failed');
     }

@@ -6,11 +6,12 @@ import type { RotationPolicy } from '../policy/container-policy.js';
 import { crashPoint } from '../rotation/crash-point.js';
 import { TMP_SUFFIX } from '../rotation/naming.js';
 import { listLogFiles, type LogFileSet, type RotatedFile } from '../rotation/log-files.js';
+import { firstRecordMs } from '../rotation/write-order.js';
 import { RotationError, rotateLive } from '../rotation/rotate-live.js';
 import type { CompressionQueue } from './compression-queue.js';
 import type { NormalizedOptions } from './options.js';
 import { removeRotated } from './remove-rotated.js';
-import type { ContainerReport, ManagerEvents } from './types.js';
+import type { ContainerReport, ManagerEvents, RemovalReason, RotationReason } from './types.js';
 
 /** Everything one container check needs; built once per pass or trigger. */
 export interface CheckContext {
@@ -30,7 +31,11 @@ export interface CheckContext {
  * limit, tidy its history. Stopped: tidy, trim and compress its rotated files (the kubelet never
  * does), leaving the live log alone until `clean`.
  */
-export async function checkContainer(ctx: CheckContext, id: string): Promise<ContainerReport> {
+export async function checkContainer(
+  ctx: CheckContext,
+  id: string,
+  { force = false }: { force?: boolean } = {},
+): Promise<ContainerReport> {
   let status;
   try {
     status = await ctx.options.runtime.containerStatus(id);
@@ -61,13 +66,16 @@ export async function checkContainer(ctx: CheckContext, id: string): Promise<Con
     }
     report.size = st?.size ?? 0;
     const set = await listLogFiles(logPath, ctx.options.fs);
-    report.removed = await tidy(ctx, set, st, policy);
-    if (st && running && policy.maxSize >= 0 && st.size >= policy.maxSize) {
+    report.removed = await tidy(ctx, id, set, st, policy);
+    const reason =
+      st && running && policy.maxSize >= 0 ? await rotationDue(ctx, st, set, policy, force) : null;
+    if (reason) {
       // Trim first so that, with the new live file the reopen creates, at most maxFiles files exist.
-      report.removed.push(...(await trimOldest(ctx, set, policy.maxFiles - 2)));
+      report.removed.push(...(await trimOldest(ctx, id, set, policy.maxFiles - 2)));
       crashPoint('after-trim');
-      report.rotatedTo = await rotate(ctx, id, logPath, set, st.size, policy.maxSize);
+      report.rotatedTo = await rotate(ctx, id, logPath, set, st!.size, policy.maxSize, reason);
       report.action = 'rotated';
+      report.reason = reason;
     }
     scheduleCompression(ctx, id, set, report, policy, running);
     ctx.record(id, logPath, report.size + set.rotated.reduce((sum, r) => sum + r.size, 0));
@@ -88,6 +96,7 @@ async function rotate(
   set: LogFileSet,
   bytes: number,
   limit: number,
+  reason: RotationReason,
 ): Promise<string> {
   const started = performance.now();
   try {
@@ -100,6 +109,7 @@ async function rotate(
       limit,
       durationMs: performance.now() - started,
       rotatedTo,
+      reason,
     });
     return rotatedTo;
   } catch (error) {
@@ -113,6 +123,7 @@ async function rotate(
       bytes,
       limit,
       durationMs: performance.now() - started,
+      reason,
       error: error as Error,
     });
     throw error;
@@ -133,12 +144,14 @@ function scheduleCompression(
 ) {
   const { compression } = policy;
   if (compression.codec === 'none') return;
-  const history: Pick<RotatedFile, 'path' | 'codec'>[] = [...set.rotated];
-  if (report.rotatedTo) history.push({ path: report.rotatedTo, codec: null });
+  const history: Pick<RotatedFile, 'path' | 'codec' | 'mtimeMs'>[] = [...set.rotated];
+  // Just renamed: as young as a rotated file gets.
+  if (report.rotatedTo) history.push({ path: report.rotatedTo, codec: null, mtimeMs: Infinity });
   // In state `unknown` the process may live on (no reopen is tried), writing to the rotated name an
   // interrupted rotation left: compressing that newest file would drop whatever it writes next.
   const keepRaw = report.state === 'unknown' || (running && policy.delayCompress) ? 1 : 0;
-  const raw = history.slice(0, history.length - keepRaw).filter((r) => r.codec === null);
+  const young = isYoung(ctx);
+  const raw = history.slice(0, history.length - keepRaw).filter((r) => r.codec === null && !young(r));
   if (raw.length === 0) return;
   report.compressed = [];
   for (const r of raw) {
@@ -151,9 +164,52 @@ function scheduleCompression(
   }
 }
 
+/**
+ * Whether a rotated file is still within the shippers' grace period (`minRotatedAge`): then count, age
+ * and budget rules leave it alone, and it is not compressed yet.
+ */
+export function isYoung(ctx: { options: NormalizedOptions }): (file: { mtimeMs: number }) => boolean {
+  const grace = ctx.options.minRotatedAgeMs;
+  if (grace <= 0) return () => false;
+  const now = ctx.options.clock.now().getTime();
+  return (file) => now - file.mtimeMs < grace;
+}
+
+/**
+ * Why the live log should be rotated now, or null: it reached its size limit; it holds records older
+ * than `maxInterval` (its first record's time, else its creation); or disk pressure forces it.
+ */
+async function rotationDue(
+  ctx: CheckContext,
+  st: Stats,
+  set: LogFileSet,
+  policy: RotationPolicy,
+  force: boolean,
+): Promise<RotationReason | null> {
+  if (st.size >= policy.maxSize) return 'size';
+  if (st.size === 0) return null;
+  if (force) return 'disk-pressure';
+  const interval = policy.maxIntervalMs ?? null;
+  if (interval === null) return null;
+  const live = {
+    path: set.live,
+    codec: null,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ino: st.ino,
+    stamp: '',
+    seq: 0,
+  };
+  // The first record says when this file's content began; without one (not CRI), its creation does.
+  const began = (await firstRecordMs(live, ctx.options.fs)) ?? (st.birthtimeMs > 0 ? st.birthtimeMs : null);
+  if (began === null) return null;
+  return ctx.options.clock.now().getTime() - began >= interval ? 'interval' : null;
+}
+
 /** Removes leftovers, files past `maxAge` and files beyond the count limit; returns removed paths. */
 async function tidy(
   ctx: CheckContext,
+  id: string,
   set: LogFileSet,
   live: Stats | null,
   policy: RotationPolicy,
@@ -168,27 +224,46 @@ async function tidy(
   // A raw rotated name that is the live inode is a rename-back that was interrupted after its link().
   const twins = live ? set.rotated.filter((r) => r.codec === null && r.ino === live.ino) : [];
   const cutoff = policy.maxAgeMs === null ? -Infinity : ctx.options.clock.now().getTime() - policy.maxAgeMs;
-  const expired = set.rotated.filter((r) => r.mtimeMs < cutoff);
-  for (const r of [...twins, ...expired]) {
+  const young = isYoung(ctx);
+  const expired = set.rotated.filter((r) => r.mtimeMs < cutoff && !young(r));
+  for (const r of twins) {
     await ctx.compressions.cancel(r.path);
     removed.push(...(await removeRotated(fs, [r.path])));
   }
+  const aged: string[] = [];
+  for (const r of expired) {
+    await ctx.compressions.cancel(r.path);
+    aged.push(...(await removeRotated(fs, [r.path])));
+  }
+  reportRemoval(ctx, id, 'max-age', aged);
+  removed.push(...aged);
   const gone = new Set([...twins, ...expired]);
   set.rotated = set.rotated.filter((r) => !gone.has(r));
-  removed.push(...(await trimOldest(ctx, set, policy.maxFiles - 1)));
+  removed.push(...(await trimOldest(ctx, id, set, policy.maxFiles - 1)));
   return removed;
 }
 
-/** Deletes the oldest rotated files until at most `keep` remain (mutates `set.rotated`). */
-async function trimOldest(ctx: CheckContext, set: LogFileSet, keep: number): Promise<string[]> {
-  const excess = set.rotated.slice(0, Math.max(0, set.rotated.length - Math.max(0, keep)));
+/**
+ * Deletes the oldest rotated files until at most `keep` remain (mutates `set.rotated`). Files within
+ * the `minRotatedAge` grace period are skipped, so more may remain for that long.
+ */
+async function trimOldest(ctx: CheckContext, id: string, set: LogFileSet, keep: number): Promise<string[]> {
+  const count = Math.max(0, set.rotated.length - Math.max(0, keep));
+  const young = isYoung(ctx);
+  const excess = set.rotated.filter((r) => !young(r)).slice(0, count);
   const removed: string[] = [];
   for (const file of excess) {
     await ctx.compressions.cancel(file.path, { wait: false });
     removed.push(...(await removeRotated(ctx.options.fs, [file.path])));
   }
-  set.rotated = set.rotated.slice(excess.length);
+  const gone = new Set(excess);
+  set.rotated = set.rotated.filter((r) => !gone.has(r));
+  reportRemoval(ctx, id, 'max-files', removed);
   return removed;
+}
+
+function reportRemoval(ctx: CheckContext, id: string, reason: RemovalReason, paths: string[]): void {
+  if (paths.length > 0) ctx.emit('removed', { id, reason, paths });
 }
 
 async function reopen(ctx: CheckContext, id: string, logPath: string): Promise<void> {

@@ -2,11 +2,13 @@ import { EventEmitter } from 'node:events';
 import { ContainerNotFoundError, hasErrorCode } from '../errors/crilog-error.js';
 import type { TimerHandle } from '../ports/clock.js';
 import { Limiter, KeyedMutex } from '../util/limiter.js';
-import { checkContainer, type CheckContext } from './check-container.js';
+import { checkContainer, isYoung, type CheckContext } from './check-container.js';
 import { cleanLogPath } from './clean.js';
 import { CompressionQueue } from './compression-queue.js';
 import { CompressionPool } from '../codecs/worker/compression-pool.js';
 import { NodeBudget } from './node-budget.js';
+import { DiskPressure, type TrackedLog } from './disk/disk-pressure.js';
+import { InvalidOptionError } from '../errors/crilog-error.js';
 import { resolvePolicy, type RotationPolicy } from '../policy/container-policy.js';
 import type { ContainerStatus } from '../ports/runtime-service.js';
 import { normalizeOptions, type NormalizedOptions } from './options.js';
@@ -20,8 +22,7 @@ import type { ContainerLogManagerOptions, ContainerReport, ManagerEvents, PassRe
  * --once` call. A negative `maxSize` yields a manager that does nothing, as in the kubelet.
  */
 export class ContainerLogManager extends EventEmitter<ManagerEvents> {
-  /** The validated options, with defaults applied and sizes in bytes. */
-  readonly options: NormalizedOptions;
+  #options: NormalizedOptions;
   readonly #containers: Limiter;
   readonly #mutex = new KeyedMutex();
   readonly #compressions: CompressionQueue;
@@ -29,7 +30,11 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   readonly #inflight = new Set<Promise<unknown>>();
   /** Log path of every container a check has seen, so `clean` works after the runtime forgot it. */
   readonly #logPaths = new Map<string, string>();
-  readonly #budget: NodeBudget | null;
+  #budget: NodeBudget | null;
+  readonly #disk: DiskPressure;
+  /** Containers the last checks saw, for disk pressure: their log and runtime state. */
+  readonly #tracked = new Map<string, TrackedLog>();
+  #lastDiskCheck = -Infinity;
   /** Containers whose policy problems were already reported: one warning each, not one per pass. */
   readonly #policyWarned = new Set<string>();
   #timer: TimerHandle | undefined;
@@ -39,7 +44,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
 
   constructor(options: ContainerLogManagerOptions) {
     super();
-    this.options = normalizeOptions(options);
+    this.#options = normalizeOptions(options);
     this.#containers = new Limiter(this.options.workers);
     this.#pool = new CompressionPool({ size: this.options.workers, nice: this.options.compressionNice });
     this.#compressions = new CompressionQueue(new Limiter(this.options.workers), {
@@ -47,16 +52,101 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       emit: (event) => this.emit('compression', event),
       pool: this.#pool,
     });
+    this.#budget = this.#makeBudget();
+    this.#disk = new DiskPressure(
+      { minFree: this.options.minFree, minFreeInodes: this.options.minFreeInodes },
+      this.options.diskPaths,
+      {
+        fs: this.options.fs,
+        disk: this.options.diskStats,
+        clock: this.options.clock,
+        mutex: this.#mutex,
+        compressions: this.#compressions,
+        logs: () => this.#tracked,
+        compression: () => this.options.policy.compression,
+        minRotatedAgeMs: () => this.options.minRotatedAgeMs,
+        rotateEarly: async (id) => {
+          if (this.#stopping) return undefined;
+          const report = await this.#mutex.run(id, () =>
+            checkContainer(this.#context(), id, { force: true }),
+          );
+          return report.action === 'rotated' ? report.rotatedTo : undefined;
+        },
+        emit: (e) => {
+          this.emit('disk-pressure', e);
+          if (e.removed.length > 0) this.emit('removed', { reason: 'disk-pressure', paths: e.removed });
+        },
+      },
+    );
+  }
+
+  /** The validated options, with defaults applied and sizes in bytes. */
+  get options(): NormalizedOptions {
+    return this.#options;
+  }
+
+  #makeBudget(): NodeBudget | null {
     const { maxTotalSize } = this.options;
-    this.#budget =
-      maxTotalSize === null
-        ? null
-        : new NodeBudget(maxTotalSize, {
-            fs: this.options.fs,
-            mutex: this.#mutex,
-            compressions: this.#compressions,
-            emit: (e) => this.emit('budget', e),
-          });
+    return maxTotalSize === null
+      ? null
+      : new NodeBudget(maxTotalSize, {
+          fs: this.options.fs,
+          mutex: this.#mutex,
+          compressions: this.#compressions,
+          emit: (e) => {
+            this.emit('budget', e);
+            if (e.removed.length > 0) this.emit('removed', { reason: 'budget', paths: e.removed });
+          },
+          young: () => isYoung(this),
+        });
+  }
+
+  /**
+   * Applies new options from the next check on, without a restart: checks already running finish
+   * with the old ones, and nothing is rotated twice or skipped. The ports (`runtime`, `fs`, `clock`,
+   * `logger`, `diskStats`) stay; `workers` and `compressionNice` size running thread pools and cannot
+   * change (an `InvalidOptionError` names them, and nothing changes).
+   */
+  reconfigure(options: Omit<ContainerLogManagerOptions, 'runtime'>): void {
+    const o = this.options;
+    const next = normalizeOptions({
+      runtime: o.runtime,
+      fs: o.fs,
+      clock: o.clock,
+      logger: o.logger,
+      diskStats: o.diskStats,
+      ...options,
+    });
+    const fixed = (['workers', 'compressionNice'] as const).filter((k) => next[k] !== o[k]);
+    if (fixed.length > 0)
+      throw new InvalidOptionError(
+        `${fixed.join(' and ')} cannot change while the manager runs (they size its thread pools); create a new ContainerLogManager to change them`,
+      );
+    this.#options = next;
+    if (next.maxTotalSize !== o.maxTotalSize) this.#budget = this.#makeBudget();
+    this.#disk.limits = { minFree: next.minFree, minFreeInodes: next.minFreeInodes };
+    this.#policyWarned.clear();
+  }
+
+  /** The filesystems of the logs as disk pressure last measured them. */
+  get filesystems() {
+    return this.#disk.filesystems;
+  }
+
+  /**
+   * Measures free space and inodes of the logs' filesystems and, below `minFree` / `minFreeInodes`,
+   * relieves them (compress, delete the oldest rotations, rotate large live logs early). Cheap when
+   * there is no pressure (one statfs per filesystem); calls within 250 ms of the last one are skipped.
+   */
+  async checkDiskPressure(): Promise<void> {
+    const now = performance.now();
+    if (this.#stopping || now - this.#lastDiskCheck < 250) return;
+    this.#lastDiskCheck = now;
+    try {
+      await this.#track(this.#disk.check());
+    } catch (err) {
+      this.options.logger.error({ err }, 'failed to check the free space of the log filesystems');
+    }
   }
 
   /** Bytes of all managed logs as last measured, and the budget (`null` when none is set). */
@@ -88,6 +178,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       this.#containers.run(async () => {
         const report = await this.#check(ctx, id);
         await this.#enforceBudget();
+        await this.checkDiskPressure();
         return report;
       }),
     );
@@ -114,6 +205,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
         await this.#compressions.cancelPrefix(`${logPath}.`);
         const removed = await cleanLogPath(logPath, this.options.fs);
         this.#logPaths.delete(id);
+        this.#tracked.delete(id);
         return removed;
       }),
     );
@@ -154,9 +246,12 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     }
   }
 
-  #check(ctx: CheckContext, id: string): Promise<ContainerReport> {
-    if (this.#stopping) return Promise.resolve({ id, action: 'skipped' });
-    return this.#mutex.run(id, () => checkContainer(ctx, id));
+  async #check(ctx: CheckContext, id: string): Promise<ContainerReport> {
+    if (this.#stopping) return { id, action: 'skipped' };
+    const report = await this.#mutex.run(id, () => checkContainer(ctx, id));
+    if (report.logPath !== undefined) this.#tracked.set(id, { logPath: report.logPath, state: report.state });
+    else if (report.action === 'skipped') this.#tracked.delete(id);
+    return report;
   }
 
   async #pass(): Promise<PassReport> {
@@ -180,8 +275,12 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     const ctx = this.#context();
     // Stopped containers are checked too: their rotated files are trimmed and compressed by policy.
     const containers = await Promise.all(list.map((c) => this.#containers.run(() => this.#check(ctx, c.id))));
-    this.#budget?.retain(new Set(list.map((c) => c.id)));
+    const listed = new Set(list.map((c) => c.id));
+    this.#budget?.retain(listed);
+    for (const id of this.#tracked.keys()) if (!listed.has(id)) this.#tracked.delete(id);
     await this.#enforceBudget();
+    this.#lastDiskCheck = -Infinity;
+    await this.checkDiskPressure();
     await Promise.all(ctx.scheduled);
     const report = { startedAt, durationMs: performance.now() - started, containers };
     for (const c of containers)

@@ -26,6 +26,8 @@ export class NodeBudget {
       mutex: KeyedMutex;
       compressions: CompressionQueue;
       emit: (e: BudgetEvent) => void;
+      /** Files within the shippers' grace period (`minRotatedAge`) are never budget victims. */
+      young?: () => (file: RotatedFile) => boolean;
     },
   ) {}
 
@@ -60,13 +62,15 @@ export class NodeBudget {
       s.live + s.rotated.reduce((n, r) => n + r.size, 0);
     let used = [...state.values()].reduce((n, s) => n + total(s), 0);
     const removed: string[] = [];
+    const young = this.deps.young?.() ?? (() => false);
+    const deletable = (s: { rotated: RotatedFile[] }) => s.rotated.findIndex((r) => !young(r));
     while (used > this.limit) {
       const victim = [...state.entries()]
-        .filter(([, s]) => s.rotated.length > 0)
+        .filter(([, s]) => deletable(s) >= 0)
         .sort((a, b) => total(b[1]) - total(a[1]))[0];
-      if (!victim) break; // only live logs left: nothing crilog may delete
+      if (!victim) break; // only live logs (and files in their grace period) left: nothing crilog may delete
       const [id, s] = victim;
-      const oldest = s.rotated.shift()!;
+      const oldest = s.rotated.splice(deletable(s), 1)[0]!;
       await this.deps.mutex.run(id, async () => {
         await this.deps.compressions.cancel(oldest.path);
         removed.push(...(await removeRotated(this.deps.fs, [oldest.path])));

@@ -4,6 +4,8 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import { nodeFileSystem, type FileSystem } from '../ports/file-system.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import type { RuntimeService } from '../ports/runtime-service.js';
+import { nodeDiskStats, type DiskStatsPort } from '../ports/disk-stats.js';
+import type { FreeThreshold } from '../units/free-threshold.js';
 import { LIBRARY_KEYS, resolveLibrarySettings } from '../settings/index.js';
 import type { ContainerLogManagerOptions } from './types.js';
 
@@ -25,13 +27,21 @@ export interface NormalizedOptions {
   policyAnnotations: boolean;
   /** What those annotations may choose. */
   bounds: PolicyBounds;
+  /** Rotated files younger than this are left alone by count, age and budget rules; 0: no grace. */
+  minRotatedAgeMs: number;
+  /** Floors of free space and inodes; `{ amount: 0 }` turns a check off. */
+  minFree: FreeThreshold;
+  minFreeInodes: FreeThreshold;
+  /** Directories whose filesystems are watched; `null`: those of the managed logs. */
+  diskPaths: string[] | null;
+  diskStats: DiskStatsPort;
   fs: FileSystem;
   clock: Clock;
   logger: Logger;
 }
 
 /** The ports of the manager; everything else is a setting of the table. */
-const PORTS = ['runtime', 'fs', 'clock', 'logger'] as const;
+const PORTS = ['runtime', 'fs', 'clock', 'logger', 'diskStats', 'diskPaths'] as const;
 const KNOWN: readonly string[] = [PORTS[0], ...LIBRARY_KEYS, ...PORTS.slice(1)];
 
 /**
@@ -82,6 +92,7 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
       maxAgeMs: s.maxAge,
       compression: s.compression,
       delayCompress: s.delayCompress,
+      maxIntervalMs: s.maxInterval,
     },
     maxTotalSize: s.maxTotalSize,
     policyAnnotations: s.policyAnnotations,
@@ -93,8 +104,25 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
       compression: s.policyCompression,
       allowDisable: s.policyAllowDisable,
     },
+    minRotatedAgeMs: s.minRotatedAge ?? 0,
+    minFree: s.minFree,
+    minFreeInodes: s.minFreeInodes,
+    diskPaths: diskPaths(options.diskPaths),
+    diskStats: options.diskStats ?? nodeDiskStats,
     fs: options.fs ?? nodeFileSystem,
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
+}
+
+function diskPaths(value: unknown): string[] | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p === ''))
+    throw new InvalidOptionError({
+      key: 'diskPaths',
+      value,
+      rule: 'must be a list of directories',
+      hint: 'e.g. ["/var/log/pods"]',
+    });
+  return [...(value as string[])];
 }

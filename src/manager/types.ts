@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock.js';
+import type { DiskStats, DiskStatsPort } from '../ports/disk-stats.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { Logger } from '../ports/logger.js';
 import type { ContainerState, RuntimeService } from '../ports/runtime-service.js';
@@ -14,6 +15,10 @@ import type { PolicyClamp } from '../policy/container-policy.js';
 export interface ContainerLogManagerOptions extends LibrarySettingOptions {
   /** The container runtime to ask for containers, log paths and reopens. */
   runtime: RuntimeService;
+  /** Directories whose filesystems `minFree` and `minFreeInodes` watch. Default: those holding the managed logs. */
+  diskPaths?: string[];
+  /** Port for `statfs`; the real one by default. */
+  diskStats?: DiskStatsPort;
   /** Filesystem port; Node's `fs` by default. */
   fs?: FileSystem;
   /** Clock port; the system clock by default. */
@@ -39,6 +44,8 @@ export interface ContainerReport {
   limit?: number;
   /** Where the live log went, when rotated. */
   rotatedTo?: string;
+  /** Why it was rotated: its size, `maxInterval`, or disk pressure. */
+  reason?: RotationReason;
   /** Compressed files written during this rotation. */
   compressed?: string[];
   /** Rotated files deleted (excess or leftovers). */
@@ -55,6 +62,9 @@ export interface PassReport {
   error?: Error;
 }
 
+/** Why a live log was rotated. */
+export type RotationReason = 'size' | 'interval' | 'disk-pressure';
+
 /** Emitted after every rotation attempt. */
 export interface RotationEvent {
   id: string;
@@ -66,7 +76,47 @@ export interface RotationEvent {
   limit?: number;
   durationMs: number;
   rotatedTo?: string;
+  reason?: RotationReason;
   error?: Error;
+}
+
+/** Why rotated files were deleted. */
+export type RemovalReason = 'max-files' | 'max-age' | 'budget' | 'disk-pressure';
+
+/** Emitted whenever retention deleted rotated files (leftovers of interrupted steps are not counted). */
+export interface RemovalEvent {
+  id?: string;
+  reason: RemovalReason;
+  /** Every path removed, compressed twins included. */
+  paths: string[];
+}
+
+/** One filesystem of the logs, as disk pressure measured it. */
+export interface FilesystemReport extends DiskStats {
+  /** A log root (or a managed log's directory) on that filesystem. */
+  path: string;
+  /** Still below the threshold plus hysteresis after acting. */
+  pressure: boolean;
+  /** What it was before crilog acted (only when it acted). */
+  before?: DiskStats;
+}
+
+/** Emitted after every check that found a filesystem under pressure. */
+export interface DiskPressureEvent {
+  /** Counts episodes since start: one episode lasts until free space is back above threshold plus hysteresis. */
+  episode: number;
+  /** The first check of this episode. */
+  first: boolean;
+  /** The filesystems that were under pressure, after acting. */
+  filesystems: FilesystemReport[];
+  compressed: string[];
+  removed: string[];
+  /** Live logs rotated early (their rotated paths). */
+  rotated: string[];
+  /** Files younger than `minRotatedAge` that were compressed or deleted anyway. */
+  minRotatedAgeOverridden: number;
+  /** Every filesystem is back above its threshold plus hysteresis. */
+  relieved: boolean;
 }
 
 /** Emitted after every compression attempt. */
@@ -122,4 +172,6 @@ export interface ManagerEvents {
   'policy-error': [PolicyErrorEvent];
   'policy-clamped': [PolicyClampedEvent];
   budget: [BudgetEvent];
+  removed: [RemovalEvent];
+  'disk-pressure': [DiskPressureEvent];
 }

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { hasErrorCode } from '../errors/crilog-error.js';
 import type { ContainerLogManager } from '../manager/container-log-manager.js';
-import type { ContainerReport, PassReport } from '../manager/types.js';
+import type { ContainerReport, FilesystemReport, PassReport } from '../manager/types.js';
 
 /** Options of `new CrilogMetrics()`. */
 export interface CrilogMetricsOptions {
@@ -42,6 +42,13 @@ export class CrilogMetrics {
   readonly budgetRemovedFiles: Counter;
   readonly policyErrors: Counter;
   readonly policyClamped: Counter;
+  readonly configReloads: Counter<'outcome'>;
+  readonly removedFiles: Counter<'reason'>;
+  readonly diskFreeBytes: Gauge<'root'>;
+  readonly diskFreeInodes: Gauge<'root'>;
+  readonly diskPressure: Gauge<'root'>;
+  /** The filesystems of the bound manager, read at scrape time. */
+  #filesystems: () => readonly FilesystemReport[] = () => [];
   #worst = 0;
   readonly #ratioLabels = new Set<string>();
 
@@ -148,6 +155,49 @@ export class CrilogMetrics {
       labelNames: ['key'],
       registers,
     });
+    this.configReloads = new Counter({
+      name: 'crilog_config_reload_total',
+      help: 'Configuration reloads (SIGHUP or a change of the config file) by outcome: success (applied) or rejected (invalid, or changing a setting that cannot change live; the running configuration stayed).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'rejected']) this.configReloads.inc({ outcome }, 0);
+    this.removedFiles = new Counter({
+      name: 'crilog_removed_files_total',
+      help: 'Rotated files deleted by retention, by reason: max-files, max-age, budget, disk-pressure (compressed twins counted as files).',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of ['max-files', 'max-age', 'budget', 'disk-pressure'])
+      this.removedFiles.inc({ reason }, 0);
+    const perRoot = (pick: (f: FilesystemReport) => number) => (gauge: Gauge<'root'>) => {
+      gauge.reset();
+      for (const f of this.#filesystems()) gauge.set({ root: f.path }, pick(f));
+    };
+    const freeBytes = perRoot((f) => f.bytesFree);
+    this.diskFreeBytes = new Gauge({
+      name: 'crilog_disk_free_bytes',
+      help: 'Free bytes (available to unprivileged writers) of each filesystem holding log roots, as the last disk check measured them.',
+      labelNames: ['root'],
+      registers,
+      collect: () => freeBytes(this.diskFreeBytes),
+    });
+    const freeInodes = perRoot((f) => f.inodesFree);
+    this.diskFreeInodes = new Gauge({
+      name: 'crilog_disk_free_inodes',
+      help: 'Free inodes of each filesystem holding log roots, as the last disk check measured them.',
+      labelNames: ['root'],
+      registers,
+      collect: () => freeInodes(this.diskFreeInodes),
+    });
+    const pressure = perRoot((f) => (f.pressure ? 1 : 0));
+    this.diskPressure = new Gauge({
+      name: 'crilog_disk_pressure',
+      help: '1 while a filesystem holding log roots is below minFree or minFreeInodes (until back above them plus the hysteresis), else 0.',
+      labelNames: ['root'],
+      registers,
+      collect: () => pressure(this.diskPressure),
+    });
     this.passes = new Counter({
       name: 'crilog_passes_total',
       help: 'Periodic passes by kind (full: every container; quick: those whose directory changed) and result (error: containers could not be listed).',
@@ -212,8 +262,9 @@ export class CrilogMetrics {
 
   /** Counts what the manager does; returns a function that stops listening. */
   bindManager(manager: ContainerLogManager): () => void {
-    const nodeLimit = manager.options.maxSize;
     const onRotation: Parameters<typeof manager.on<'rotation'>>[1] = (e) => {
+      // Read per event: a live reload may change the node's limit.
+      const nodeLimit = manager.options.maxSize;
       this.rotations.inc({ outcome: e.outcome });
       this.rotationDuration.observe(e.durationMs / 1000);
       // A container's own crilog.io/max-size is its limit; the node's applies otherwise.
@@ -243,6 +294,10 @@ export class CrilogMetrics {
       this.budgetRemovedFiles.inc(e.removed.length);
     };
     const onPolicyError = () => this.policyErrors.inc();
+    const onRemoved: Parameters<typeof manager.on<'removed'>>[1] = (e) =>
+      this.removedFiles.inc({ reason: e.reason }, e.paths.length);
+    this.#filesystems = () => manager.filesystems;
+    manager.on('removed', onRemoved);
     const onPolicyClamped: Parameters<typeof manager.on<'policy-clamped'>>[1] = (e) => {
       for (const c of e.clamped) this.policyClamped.inc({ key: c.key });
     };
@@ -262,6 +317,8 @@ export class CrilogMetrics {
       manager.off('budget', onBudget);
       manager.off('policy-error', onPolicyError);
       manager.off('policy-clamped', onPolicyClamped);
+      manager.off('removed', onRemoved);
+      this.#filesystems = () => [];
     };
   }
 

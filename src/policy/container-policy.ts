@@ -24,6 +24,8 @@ export interface RotationPolicy {
   compression: CompressionPolicy;
   /** Keep the newest rotated file raw, as the kubelet does, so readers can finish it. */
   delayCompress: boolean;
+  /** Rotate a non-empty live log at least this often; `null` (or absent): only by size. */
+  maxIntervalMs?: number | null;
 }
 
 /** The settings a container may override, with the field of `RotationPolicy` each one sets. */

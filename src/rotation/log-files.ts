@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { errnoCode, nodeFileSystem, type FileSystem } from '../ports/file-system.js';
-import { compareKeys, parseRotatedName, splitLogPath, type CodecName, type RotationKey } from './naming.js';
+import { parseRotatedName, splitLogPath, type CodecName, type RotationKey } from './naming.js';
+import { sortByWriteTime } from './write-order.js';
 
 /** A rotated file that holds log data (raw or compressed). */
 export interface RotatedFile extends RotationKey {
@@ -15,7 +16,7 @@ export interface RotatedFile extends RotationKey {
 /** Everything next to a live log, sorted into what rotation may act on. */
 export interface LogFileSet {
   live: string;
-  /** Data files from earlier rotations, oldest first. */
+  /** Data files from earlier rotations, oldest first by when they were written (see `sortByWriteTime`). */
   rotated: RotatedFile[];
   /**
    * `.tmp` names of interrupted compressions (anything but a directory, links included), and raw files
@@ -86,7 +87,7 @@ export async function listLogFiles(logPath: string, fs: FileSystem = nodeFileSys
     if (compressedTwins.has(r.path)) set.leftovers.push(r.path);
     else set.rotated.push(r);
   }
-  set.rotated.sort(compareKeys);
+  await sortByWriteTime(set.rotated, fs);
   return set;
 }
 

@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../units/duration.js';
 import { parseRuntimeEndpoint } from '../units/endpoint.js';
 import { parseListenAddress, type ListenAddress } from '../units/listen-address.js';
 import { parseQuantity } from '../units/quantity.js';
+import { parseFreeThreshold, type FreeThreshold } from '../units/free-threshold.js';
 import {
   COMPRESSION_FORMS,
   compressionPolicy,
@@ -66,6 +67,37 @@ export function quantity(
       if (check.positive && !(Number.isSafeInteger(bytes) && bytes > 0))
         bad(raw, check.positive.rule, check.positive.hint);
       return bytes;
+    },
+  };
+}
+
+/**
+ * A floor of free space or inodes: a percentage of the filesystem (`10%`), or an amount, a quantity such
+ * as `example` (or, file and library, a whole number). `0` turns the check off.
+ */
+export function freeThreshold(example: string): Kind<FreeThreshold, string | number> {
+  const rule = `must be a percentage of the filesystem such as 10%, or an amount such as ${example}; 0 turns the check off`;
+  return {
+    placeholder: 'amount|%',
+    schema: {
+      type: ['string', 'integer'],
+      pattern: '^([0-9]+(\\.[0-9]+)?%|[0-9.]+([eE][+-]?[0-9]+|[KMGTPE]i|[kMGTPE])?)$',
+      minimum: 0,
+    },
+    parse(raw, { origin }) {
+      if (typeof raw === 'number' && (origin === 'file' || origin === 'option')) {
+        if (!Number.isSafeInteger(raw) || raw < 0) bad(raw, rule);
+        return { amount: raw };
+      }
+      // A resolved value handed on unchanged (a daemon's settings to its manager).
+      if (origin === 'option' && typeof raw === 'object' && raw !== null) {
+        const t = raw as Partial<Record<'percent' | 'amount', unknown>>;
+        if (typeof t.percent === 'number' && t.percent >= 0 && t.percent < 100) return { percent: t.percent };
+        if (typeof t.amount === 'number' && Number.isSafeInteger(t.amount) && t.amount >= 0)
+          return { amount: t.amount };
+      }
+      if (typeof raw !== 'string') return bad(raw, rule);
+      return parseFreeThreshold(raw, example);
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   directories,
   duration,
   endpoint,
+  freeThreshold,
   filePath,
   integer,
   listenAddress,
@@ -158,6 +159,48 @@ export const SETTINGS = {
     help: 'byte budget for all managed logs of the node, e.g. 5Gi: the oldest rotated files of the biggest users go first',
     details:
       'A positive quantity (or, in the file, a positive integer of bytes), e.g. `5Gi`. See [Node budget](#node-budget).',
+  }),
+  minFree: setting({
+    kind: freeThreshold('5Gi'),
+    flag: '--min-free',
+    default: '10%',
+    // An embedding process may not own the disk it runs on; the daemon is the node's guard against a full one.
+    libraryDefault: '0',
+    library: true,
+    nodeWide: true,
+    help: "least free space on the log roots' filesystems, e.g. 10% or 5Gi: below it crilog compresses, deletes the oldest rotations and rotates large logs early, never a live log; 0 turns it off",
+    details:
+      "A percentage of the filesystem or a quantity of bytes. The library's default is 0 (off). See [Disk pressure](#disk-pressure).",
+  }),
+  minFreeInodes: setting({
+    kind: freeThreshold('100k'),
+    flag: '--min-free-inodes',
+    default: '5%',
+    libraryDefault: '0',
+    library: true,
+    nodeWide: true,
+    help: "least free inodes on the log roots' filesystems, e.g. 5% or 100k; 0 turns it off",
+    details:
+      "A percentage of the filesystem's inodes or a count. The library's default is 0 (off). See [Disk pressure](#disk-pressure).",
+  }),
+  minRotatedAge: optionalSetting({
+    kind: duration({ example: '5m' }),
+    flag: '--min-rotated-age',
+    defaultText: 'none',
+    library: true,
+    // The grace period is for the node's shipper, not a tenant's: and a longer one would loosen maxFiles.
+    nodeWide: true,
+    help: 'grace period for log shippers: rotated files younger than this are neither compressed nor deleted (except under disk pressure); maxFiles may be exceeded for that long',
+    details: 'See [A grace period for log shippers](#a-grace-period-for-log-shippers).',
+  }),
+  maxInterval: optionalSetting({
+    kind: duration({ example: '1h' }),
+    flag: '--max-interval',
+    defaultText: 'none (rotation by size only)',
+    library: true,
+    nodeWide: true,
+    help: 'rotate a non-empty live log at least this often, e.g. 1h',
+    details: 'See [Time-based rotation](#time-based-rotation).',
   }),
   compression: setting({
     kind: compression,

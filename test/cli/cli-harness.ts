@@ -53,16 +53,22 @@ export class LogSink {
 
   /** Resolves with the first line (past or future) whose `msg` is `msg`; rejects at the deadline. */
   waitFor(msg: string, deadlineMs = 15_000): Promise<Record<string, unknown>> {
-    const match = (l: Record<string, unknown>) => l.msg === msg;
+    return this.waitUntil((l) => l.msg === msg, `"${msg}" log line`, deadlineMs);
+  }
+
+  /** Resolves with the first line (past or future) that `match`es; rejects at the deadline naming `what`. */
+  waitUntil(
+    match: (l: Record<string, unknown>) => boolean,
+    what: string,
+    deadlineMs = 15_000,
+  ): Promise<Record<string, unknown>> {
     const found = this.lines.find(match);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
           reject(
-            new Error(
-              `no "${msg}" log line within ${deadlineMs} ms; saw: ${this.lines.map((l) => l.msg).join(', ')}`,
-            ),
+            new Error(`no ${what} within ${deadlineMs} ms; saw: ${this.lines.map((l) => l.msg).join(', ')}`),
           ),
         deadlineMs,
       );

@@ -60,13 +60,31 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
       const signal = new Promise<string>((resolve) => (signalled = resolve));
       const force = new Promise<string>((resolve) => (forced = resolve));
       let count = 0;
+      // SIGHUP re-reads the configuration; one that arrives during start is applied right after it.
+      let hangups = 0;
+      let started = false;
       const handlers = {
         SIGTERM: () => (count++ === 0 ? signalled : forced)('SIGTERM'),
         SIGINT: () => (count++ === 0 ? signalled : forced)('SIGINT'),
+        SIGHUP: () => {
+          if (started) void daemon.reload('SIGHUP');
+          else hangups++;
+        },
       };
       ctx.signals.on('SIGTERM', handlers.SIGTERM);
       ctx.signals.on('SIGINT', handlers.SIGINT);
-      const daemon = new Daemon({ config, logger, runtimeFactories: ctx.runtimeFactories, env: ctx.env });
+      ctx.signals.on('SIGHUP', handlers.SIGHUP);
+      const daemon = new Daemon({
+        config,
+        logger,
+        runtimeFactories: ctx.runtimeFactories,
+        env: ctx.env,
+        reload: {
+          // The flags the daemon started with still win over the file, as at start.
+          load: () => configFromOptions(opts, ctx.cwd),
+          setLogLevel: (level) => (logger.level = level),
+        },
+      });
       try {
         try {
           await daemon.start();
@@ -74,6 +92,8 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
           logger.error({ err }, 'crilog daemon could not start');
           throw err;
         }
+        started = true;
+        if (hangups > 0) void daemon.reload('SIGHUP');
         const stopView = view
           ? startStatusView({
               report: () => daemon.statusReport(),
@@ -112,6 +132,7 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
       } finally {
         ctx.signals.off('SIGTERM', handlers.SIGTERM);
         ctx.signals.off('SIGINT', handlers.SIGINT);
+        ctx.signals.off('SIGHUP', handlers.SIGHUP);
       }
     });
 }
