@@ -100,10 +100,15 @@ export class CriRuntimeService implements RuntimeService {
     this.client = createRuntimeClient(this.endpoint, options);
   }
 
-  /** Calls a CRI method with the deadline, mapping failures to typed errors. */
-  protected async call<Res>(method: string, request: object, containerId?: string): Promise<Res> {
+  /** Calls a CRI method with the deadline (`callTimeoutMs` unless given), mapping failures to typed errors. */
+  protected async call<Res>(
+    method: string,
+    request: object,
+    containerId?: string,
+    timeoutMs: number = this.callTimeoutMs,
+  ): Promise<Res> {
     try {
-      return await unaryCall<Res>(this.client, method, request, this.callTimeoutMs);
+      return await unaryCall<Res>(this.client, method, request, timeoutMs);
     } catch (err) {
       throw mapGrpcError(err, {
         method,

@@ -5,6 +5,7 @@ import type {
   CriContainerConfig,
   CriContainerStatus,
   CriContainerStatusResponse,
+  CriExecSyncResponse,
   CriListContainersResponse,
   CriPodSandbox,
   CriPodSandboxConfig,
@@ -105,6 +106,20 @@ export class CriTestClient extends CriRuntimeService {
   /** Stops a container; `timeoutSeconds` 0 kills at once (a `sh` PID 1 ignores SIGTERM). */
   async stopContainer(id: string, timeoutSeconds = 0): Promise<void> {
     await this.call('StopContainer', { container_id: id, timeout: timeoutSeconds }, id);
+  }
+
+  /**
+   * Runs `cmd` (no shell) in a running container and waits for it, like `kubectl exec` without a
+   * terminal. `timeoutSeconds` 0 waits as long as the command runs; the call's own deadline is
+   * that plus the lifecycle timeout.
+   */
+  async execSync(id: string, cmd: string[], timeoutSeconds = 0): Promise<CriExecSyncResponse> {
+    return this.call<CriExecSyncResponse>(
+      'ExecSync',
+      { container_id: id, cmd, timeout: timeoutSeconds },
+      id,
+      timeoutSeconds > 0 ? timeoutSeconds * 1000 + DEFAULT_LIFECYCLE_TIMEOUT_MS : undefined,
+    );
   }
 
   /** Removes a container; idempotent. */

@@ -92,17 +92,74 @@ export interface CriNamespaceOption {
   target_id?: string;
 }
 
+/** `SecurityProfile` (seccomp) as a request field. */
+export interface CriSecurityProfile {
+  profile_type?: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhost_ref?: string;
+}
+
+/** `PortMapping` as a request field. */
+export interface CriPortMapping {
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  container_port?: number;
+  host_port?: number;
+  host_ip?: string;
+}
+
 /** `PodSandboxConfig` as a request field. */
 export interface CriPodSandboxConfig {
   metadata: { name: string; uid: string; namespace: string; attempt?: number };
   hostname?: string;
   log_directory?: string;
+  port_mappings?: CriPortMapping[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   linux?: {
     cgroup_parent?: string;
-    security_context?: { namespace_options?: CriNamespaceOption };
+    security_context?: {
+      namespace_options?: CriNamespaceOption;
+      run_as_user?: { value: number };
+      run_as_group?: { value: number };
+      readonly_rootfs?: boolean;
+      privileged?: boolean;
+      seccomp?: CriSecurityProfile;
+    };
   };
+}
+
+/** `LinuxContainerSecurityContext` as a request field. */
+export interface CriLinuxContainerSecurityContext {
+  capabilities?: { add_capabilities?: string[]; drop_capabilities?: string[] };
+  privileged?: boolean;
+  namespace_options?: CriNamespaceOption;
+  run_as_user?: { value: number };
+  run_as_group?: { value: number };
+  readonly_rootfs?: boolean;
+  no_new_privs?: boolean;
+  seccomp?: CriSecurityProfile;
+}
+
+/** `LinuxContainerResources` as a request field (0 or absent: no limit). */
+export interface CriLinuxContainerResources {
+  cpu_period?: number;
+  cpu_quota?: number;
+  cpu_shares?: number;
+  memory_limit_in_bytes?: number;
+}
+
+/** `Mount` as a request field. */
+export interface CriMount {
+  container_path: string;
+  host_path: string;
+  readonly?: boolean;
+  propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
+}
+
+/** `ExecSyncResponse`. */
+export interface CriExecSyncResponse {
+  stdout: Buffer;
+  stderr: Buffer;
+  exit_code: number;
 }
 
 /** `ContainerConfig` as a request field. */
@@ -113,11 +170,12 @@ export interface CriContainerConfig {
   args?: string[];
   working_dir?: string;
   envs?: { key: string; value: string }[];
+  mounts?: CriMount[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   log_path?: string;
   tty?: boolean;
-  linux?: { security_context?: { namespace_options?: CriNamespaceOption } };
+  linux?: { resources?: CriLinuxContainerResources; security_context?: CriLinuxContainerSecurityContext };
 }
 
 /** `PodSandbox`, one entry of `ListPodSandboxResponse`. */

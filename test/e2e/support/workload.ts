@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,9 +35,20 @@ export interface Workload {
 export async function startWorkload(
   client: CriTestClient,
   harness: ContainerdHarness,
-  opts: { name: string; script: string; labels?: Record<string, string> },
+  opts: {
+    name: string;
+    script: string;
+    labels?: Record<string, string>;
+    /** Pod annotations (`crilog.io/*` policy). */
+    annotations?: Record<string, string>;
+    /** A folder to create the sandbox log directory in, as the kubelet does under /var/log/pods. */
+    podLogsDir?: string;
+  },
 ): Promise<Workload> {
-  const logDir = await fsp.mkdtemp(path.join(os.tmpdir(), `crilog-e2e-${opts.name}-`));
+  const logDir = opts.podLogsDir
+    ? path.join(opts.podLogsDir, `default_e2e-${opts.name}_${randomUUID()}`)
+    : await fsp.mkdtemp(path.join(os.tmpdir(), `crilog-e2e-${opts.name}-`));
+  if (opts.podLogsDir) await fsp.mkdir(logDir);
   const labels = { 'crilog-e2e': 'true', ...opts.labels };
   const sandboxConfig = hostNetworkSandboxConfig({
     name: `e2e-${opts.name}`,
@@ -44,6 +56,7 @@ export async function startWorkload(
     cgroupParent: harness.cgroupParent,
     labels,
   });
+  if (opts.annotations) sandboxConfig.annotations = opts.annotations;
   let podId: string | undefined;
   try {
     podId = await client.runPodSandbox(sandboxConfig);

@@ -1,0 +1,207 @@
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error -- a plain .mjs script without type declarations
+import { parseDockerfile, runtimeSettings } from '../../scripts/images/dockerfile-settings.mjs';
+import { e2eSkipReason } from '../helpers/containerd.js';
+import { buildImage, type BuiltImage } from '../e2e/support/crilog-pod.js';
+import { REPO_ROOT, readRepoFile } from './deploy-files.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- image JSON */
+
+const run = promisify(execFile);
+const PREFIX = '/opt/crilog';
+const PACKAGE_MANAGERS = ['npm', 'npx', 'corepack', 'yarn', 'yarnpkg', 'pnpm'];
+
+interface Settings {
+  user: string;
+  env: [string, string][];
+  entrypoint: string[];
+  cmd: string[];
+  labels: [string, string][];
+  workdir: string | null;
+}
+const stages = parseDockerfile(readRepoFile('deploy/Dockerfile')) as {
+  instructions: { keyword: string; args: string }[];
+}[];
+const settings = runtimeSettings(stages) as Settings;
+
+/** The flags of every `npm <verb>` in the Dockerfile's RUN lines, and in image.sh. */
+function npmCalls(text: string, verb: string): string[][] {
+  const calls: string[][] = [];
+  text = text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+  const re = new RegExp(`\\bnpm ${verb}\\b([^&\\n]*)`, 'g');
+  for (const m of text.matchAll(re)) calls.push(m[1]!.split(/\s+/).filter((w) => w.startsWith('--')));
+  return calls;
+}
+
+describe('deploy/Dockerfile and scripts/image.sh build the same image', () => {
+  const dockerRuns = stages
+    .flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args))
+    .join('\n');
+  const script = readRepoFile('scripts/image.sh');
+
+  it('reads the runtime stage the way image.sh writes the image config', () => {
+    expect(settings.entrypoint).toEqual(['node', `${PREFIX}/lib/node_modules/crilog/dist/cli/main.js`]);
+    expect(settings.cmd).toEqual(['daemon', '--config', '/etc/crilog/config.yaml']);
+    expect(settings.user).toBe('1000:1000');
+    expect(Object.fromEntries(settings.env)).toMatchObject({ NODE_ENV: 'production' });
+    expect(Object.fromEntries(settings.env).PATH).toMatch(new RegExp(`^${PREFIX}/bin:`));
+  });
+
+  it('runs npm pack and the production install with the same flags', () => {
+    expect(npmCalls(dockerRuns, 'pack')).toHaveLength(1);
+    expect(npmCalls(script, 'pack')).toHaveLength(1);
+    const dockerInstall = npmCalls(dockerRuns, 'install');
+    const scriptInstall = npmCalls(script, 'install');
+    expect(dockerInstall).toHaveLength(1);
+    expect(scriptInstall).toHaveLength(1);
+    // image.sh adds only where node-gyp finds the headers (the node image ships them under /usr/local).
+    expect(scriptInstall[0]!.filter((f) => f !== '--nodedir=/usr').sort()).toEqual(dockerInstall[0]!.sort());
+    expect(dockerRuns).toContain(`--prefix ${PREFIX}`);
+    expect(script).toMatch(/^PREFIX=\/opt\/crilog$/m);
+    for (const pm of PACKAGE_MANAGERS.slice(0, 4)) expect(dockerRuns).toContain(`/usr/local/bin/${pm}`);
+  });
+});
+
+/**
+ * The built image itself (needs root or CI: image.sh installs umoci). Its config must be the
+ * Dockerfile's; under the prefix it must hold exactly the packed package and its production
+ * dependencies, with the native addon built; no package manager anywhere.
+ */
+describe.skipIf(e2eSkipReason())('the image scripts/image.sh builds', () => {
+  let image: BuiltImage;
+  let dir: string;
+  let config: any;
+  let rootfs: string;
+  beforeAll(async () => {
+    image = await buildImage();
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'crilog-image-test-'));
+    const layout = path.join(dir, 'layout');
+    rootfs = path.join(dir, 'rootfs');
+    await fsp.mkdir(layout);
+    await fsp.mkdir(rootfs);
+    await run('tar', ['-xf', image.archive, '-C', layout]);
+    const blob = (d: string) => path.join(layout, 'blobs', ...d.split(':'));
+    const index = JSON.parse(await fsp.readFile(path.join(layout, 'index.json'), 'utf8'));
+    expect(index.manifests).toHaveLength(1);
+    const manifest = JSON.parse(await fsp.readFile(blob(index.manifests[0].digest), 'utf8'));
+    config = JSON.parse(await fsp.readFile(blob(manifest.config.digest), 'utf8'));
+    for (const layer of manifest.layers) await run('tar', ['-xzf', blob(layer.digest), '-C', rootfs]);
+  }, 900_000);
+  afterAll(async () => {
+    if (dir) await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('has the Dockerfile entrypoint, cmd, user, environment and labels', () => {
+    expect(config.config.Entrypoint).toEqual(settings.entrypoint);
+    expect(config.config.Cmd).toEqual(settings.cmd);
+    expect(config.config.User).toBe(settings.user);
+    expect(config.config.Env).toEqual(settings.env.map(([k, v]) => `${k}=${v}`));
+    expect(config.config.Labels).toEqual(Object.fromEntries(settings.labels));
+    expect(config.os).toBe('linux');
+  });
+
+  it('holds under the prefix exactly the packed package and its production dependencies', async () => {
+    const pkgDir = path.join(rootfs, PREFIX, 'lib/node_modules/crilog');
+    expect((await fsp.readdir(path.join(rootfs, PREFIX))).sort()).toEqual(['bin', 'lib']);
+    expect(await fsp.readdir(path.join(rootfs, PREFIX, 'bin'))).toEqual(['crilog']);
+    expect(await fsp.readlink(path.join(rootfs, PREFIX, 'bin/crilog'))).toBe(
+      '../lib/node_modules/crilog/dist/cli/main.js',
+    );
+
+    // The package's own files: what `npm pack` put in the tarball, nothing added or lost.
+    const { stdout } = await run('tar', ['-tzf', image.archive.replace(/\.oci\.tar$/, '.tgz')]);
+    const packed = stdout
+      .split('\n')
+      .filter((l) => l && !l.endsWith('/'))
+      .map((l) => l.replace(/^package\//, ''))
+      .sort();
+    const installed = (await walk(pkgDir)).filter((f) => !f.startsWith('node_modules/')).sort();
+    expect(installed).toEqual(packed);
+    // ...which are the compiled sources (package.json "files": dist, proto, README.md).
+    const sources = (await walk(path.join(REPO_ROOT, 'src'))).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
+    );
+    const expected = [
+      'README.md',
+      'package.json',
+      ...(await walk(path.join(REPO_ROOT, 'proto'))).map((f) => `proto/${f}`),
+      ...sources.flatMap((f) => {
+        const base = `dist/${f.replace(/\.ts$/, '')}`;
+        return [`${base}.js`, `${base}.js.map`, `${base}.d.ts`];
+      }),
+    ].sort();
+    expect(packed).toEqual(expected);
+
+    // Dependencies: every production one, no development one, and the zstd binding built.
+    const pkg = JSON.parse(readRepoFile('package.json'));
+    const deps = new Set(await packageNames(path.join(pkgDir, 'node_modules')));
+    for (const name of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies)])
+      expect(deps.has(name), name).toBe(true);
+    for (const name of Object.keys(pkg.devDependencies)) expect(deps.has(name), name).toBe(false);
+    expect(existsSync(path.join(pkgDir, 'node_modules/zstd-napi/build/Release/binding.node'))).toBe(true);
+  });
+
+  it('has no package manager, and nothing the image does not need', async () => {
+    const all = await walk(rootfs);
+    for (const pm of PACKAGE_MANAGERS) {
+      expect(all.filter((f) => path.basename(f) === pm && !f.startsWith(PREFIX.slice(1)))).toEqual([]);
+      expect(all.some((f) => f.startsWith(`usr/local/lib/node_modules/${pm}/`))).toBe(false);
+    }
+    const outside = all.filter((f) => !f.startsWith('opt/crilog/'));
+    expect(outside.filter((f) => !/^(lib|lib64)\//.test(f)).sort()).toEqual([
+      'etc/group',
+      'etc/hosts',
+      'etc/passwd',
+      'usr/bin/env',
+      'usr/local/bin/node',
+      'usr/share/doc/crilog-image/debian-packages.txt',
+      'usr/share/doc/crilog-image/nodejs.copyright',
+    ]);
+    const packages = readFileSync(
+      path.join(rootfs, 'usr/share/doc/crilog-image/debian-packages.txt'),
+      'utf8',
+    );
+    expect(packages).toMatch(/^libc6 /m);
+    expect(packages).toMatch(/^nodejs 20\./m);
+  });
+
+  it('is smaller than node:20-slim (about 190 MB unpacked; `bash scripts/image.sh compare` estimates it)', () => {
+    expect(image.uncompressedBytes).toBeLessThan(160e6);
+  });
+});
+
+/** Files (not directories) below `dir`, as relative paths; symlinks count as files. */
+async function walk(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await walk(dir, p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Package names installed below a node_modules folder, nested ones included. */
+async function packageNames(nodeModules: string): Promise<string[]> {
+  const names: string[] = [];
+  if (!existsSync(nodeModules)) return names;
+  for (const e of await fsp.readdir(nodeModules)) {
+    if (e.startsWith('.')) continue;
+    const dirs = e.startsWith('@')
+      ? (await fsp.readdir(path.join(nodeModules, e))).map((s) => `${e}/${s}`)
+      : [e];
+    for (const d of dirs) {
+      names.push(d);
+      names.push(...(await packageNames(path.join(nodeModules, d, 'node_modules'))));
+    }
+  }
+  return names;
+}
