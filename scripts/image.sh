@@ -32,6 +32,9 @@ REF=${CRILOG_IMAGE_REF:-docker.io/library/$NAME:$VERSION}
 ARCHIVE=$OUT/$NAME-$VERSION.oci.tar
 INFO=$ARCHIVE.json
 PREFIX=/opt/crilog
+# The image's creation time: the last commit's, so that a rebuild of the same tree is the same image.
+CREATED=$(TZ=UTC git -C "$REPO" log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || true)
+CREATED=${CREATED:-1970-01-01T00:00:00Z}
 
 say() { echo "[image.sh $(date +%T)] $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -92,7 +95,8 @@ build_tree() {
   # addons from source, no prebuilt download) applies; node-gyp finds the headers of the running node.
   local nodedir=()
   [ -f /usr/include/node/node.h ] && nodedir=(--nodedir=/usr)
-  (cd "$pkg" && npm install --global --prefix "$root$PREFIX" --omit=dev --no-audit --no-fund \
+  # JOBS: node-gyp compiles the addon on every core.
+  (cd "$pkg" && JOBS=max npm install --global --prefix "$root$PREFIX" --omit=dev --no-audit --no-fund \
     "${nodedir[@]}" "$tgz" >&2)
   test -f "$root$PREFIX/lib/node_modules/crilog/dist/cli/main.js" || die "the install left no crilog under $PREFIX"
   # npm's global install links bin/crilog into the prefix; nothing else belongs there.
@@ -151,9 +155,9 @@ make_image() {
   umoci new --image "$lay:$NAME"
   umoci unpack --image "$lay:$NAME" "$bundle" >&2
   cp -a "$root/." "$bundle/rootfs/"
-  umoci repack --image "$lay:$NAME" --history.created 1970-01-01T00:00:00Z \
+  umoci repack --image "$lay:$NAME" --history.created "$CREATED" \
     --history.created_by "scripts/image.sh: deploy/Dockerfile's steps" "$bundle"
-  local args=(--no-history --image "$lay:$NAME" --os linux --created 1970-01-01T00:00:00Z
+  local args=(--no-history --image "$lay:$NAME" --os linux --created "$CREATED"
     --clear=config.env --clear=config.entrypoint --clear=config.cmd --clear=config.labels)
   case "$(uname -m)" in x86_64) args+=(--architecture amd64) ;; aarch64) args+=(--architecture arm64) ;; esac
   while IFS=$'\t' read -r key val; do
@@ -238,13 +242,11 @@ cmd_build() {
 
 # Installed-Size (KiB) of Debian packages, from the package lists (installed or not).
 installed_kib() {
-  local p s total=0
-  for p in "$@"; do
-    s=$(apt-cache show --no-all-versions "$p" 2>/dev/null | awk '/^Installed-Size:/ { print $2; exit }')
-    [ -n "$s" ] || die "apt-cache knows no package $p (run apt-get update)"
-    total=$((total + s))
-  done
-  echo "$total"
+  local found
+  found=$(apt-cache show --no-all-versions "$@" 2>/dev/null |
+    awk '/^Package:/ { n++ } /^Installed-Size:/ { s += $2 } END { print n + 0, s + 0 }')
+  [ "${found%% *}" = "$#" ] || die "apt-cache knows only ${found%% *} of the $# packages $* (run apt-get update)"
+  echo "${found#* }"
 }
 
 # node:20-slim cannot be pulled here, so it is estimated from what it is made of: debian:bookworm-slim
@@ -252,7 +254,7 @@ installed_kib() {
 # documentation and locales the slim variant deletes, about 10 MB), plus the official Node.js 20
 # linux-x64 tree under /usr/local (the nodejs package's files: binary, npm, corepack, headers), plus
 # yarn 1.22 (about 5 MB), plus the few packages the node image adds (ca-certificates is not among them
-# for slim; it adds nothing else of size). Sizes are Installed-Size, i.e. unpacked.
+# for slim; it adds nothing else of size). Sizes are unpacked: Installed-Size, or the files' sizes.
 cmd_compare() {
   [ -f "$INFO" ] || die "no image built yet; run: bash scripts/image.sh"
   local required base node_kib
@@ -260,7 +262,14 @@ cmd_compare() {
   [ -n "$required" ] || die "apt knows no packages; run apt-get update first"
   # shellcheck disable=SC2086 # the package list is split on purpose
   base=$(installed_kib $required apt)
-  node_kib=$(dpkg-query -W -f '${Installed-Size}' nodejs 2>/dev/null || installed_kib nodejs)
+  # The Node.js tree: the installed nodejs package's files (the official tarball's: binary, headers,
+  # npm, corepack) without its Debian documentation, which the tarball does not carry.
+  if dpkg-query -W nodejs >/dev/null 2>&1; then
+    node_kib=$({ dpkg -L nodejs | grep -v '^/usr/share/doc/' | xargs -d '\n' stat -c '%F %s' 2>/dev/null || true; } |
+      awk '$1 == "regular" { s += $NF } END { printf "%d", s / 1024 }')
+  else
+    node_kib=$(installed_kib nodejs)
+  fi
   node -e '
     const [infoFile, baseKib, nodeKib] = process.argv.slice(1);
     const info = require(infoFile);

@@ -1,13 +1,16 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { getAllLogs } from '../../../src/index.js';
 import type { CriTestClient } from '../../../src/runtime/cri/index.js';
 import { loadManifests, REPO_ROOT } from '../../deploy/deploy-files.js';
 import { locate } from '../../deploy/deployment-checks.js';
 import type { ContainerdHarness } from '../../helpers/containerd.js';
+import { readLogText } from './log-check.js';
 import { kubeletView, type KubeletView } from './pod-from-manifest.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- parsed manifests and log lines */
@@ -165,7 +168,9 @@ export async function startCrilogPod(
   name: string,
 ): Promise<CrilogPod> {
   const podRoot = path.join(root, name);
-  const logDirectory = path.join(podRoot, 'pod-log');
+  const uid = randomUUID();
+  // As on a node: crilog's own log is one of those it manages.
+  const logDirectory = path.join(node.podLogsDir, `crilog_${name}_${uid}`);
   await fsp.mkdir(logDirectory, { recursive: true });
   const undo: (() => Promise<void>)[] = [];
   const volumes: Record<string, string> = {};
@@ -183,6 +188,7 @@ export async function startCrilogPod(
   }
   const view = kubeletView(node.podSpec, 'crilog', {
     podName: name,
+    uid,
     namespace: 'crilog',
     logDirectory,
     cgroupParent: h.cgroupParent,
@@ -201,7 +207,8 @@ export async function startCrilogPod(
     view,
     logPath,
     async logLines() {
-      const text = await fsp.readFile(logPath, 'utf8').catch(() => '');
+      let text = '';
+      for (const f of await getAllLogs(logPath)) text += await readLogText(f).catch(() => '');
       const out: any[] = [];
       for (const line of text.split('\n')) {
         const m = /^\S+ (?:stdout|stderr) F (.*)$/.exec(line);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseQuantity } from '../../../src/index.js';
 import type {
@@ -36,6 +35,8 @@ export interface HttpProbe {
 /** How volumes and node facts map onto this machine. */
 export interface NodeFacts {
   podName: string;
+  /** The pod's UID (also part of its log directory's name). */
+  uid: string;
   namespace: string;
   /** Sandbox log directory (the kubelet's /var/log/pods/<ns>_<name>_<uid>). */
   logDirectory: string;
@@ -186,7 +187,7 @@ export function kubeletView(podSpec: any, name: string, facts: NodeFacts): Kubel
     key: e.name,
     value: e.value ?? fieldRef(e.valueFrom?.fieldRef?.fieldPath, facts),
   }));
-  const uid = randomUUID();
+  const uid = facts.uid;
   const sandbox: CriPodSandboxConfig = {
     metadata: { name: facts.podName, uid, namespace: facts.namespace, attempt: 0 },
     log_directory: facts.logDirectory,
