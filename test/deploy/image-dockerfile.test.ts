@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs script without type declarations
 import { parseDockerfile, runtimeSettings } from '../../scripts/images/dockerfile-settings.mjs';
 import { e2eSkipReason } from '../helpers/containerd.js';
-import { buildImage, type BuiltImage } from '../e2e/support/crilog-pod.js';
+import { buildImage, type BuiltImage } from '../helpers/image.js';
 import { REPO_ROOT, readRepoFile } from './deploy-files.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- image JSON */

@@ -6,12 +6,11 @@ import { getAllLogs } from '../../src/index.js';
 import { CriTestClient } from '../../src/runtime/cri/index.js';
 import { skipE2eUnlessContainerd, useContainerd, type ContainerdHarness } from '../helpers/containerd.js';
 import { checkInvariants, describeScan } from '../helpers/crash-logs.js';
+import { buildImage, type BuiltImage } from '../helpers/image.js';
 import {
-  buildImage,
   importImage,
   preparePodNode,
   startCrilogPod,
-  type BuiltImage,
   type CrilogPod,
   type PodNode,
 } from './support/crilog-pod.js';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { getAllLogs } from '../../../src/index.js';
 import type { CriTestClient } from '../../../src/runtime/cri/index.js';
-import { loadManifests, REPO_ROOT } from '../../deploy/deploy-files.js';
+import { loadManifests } from '../../deploy/deploy-files.js';
 import { locate } from '../../deploy/deployment-checks.js';
 import type { ContainerdHarness } from '../../helpers/containerd.js';
 import { readLogText } from './log-check.js';
@@ -16,29 +16,6 @@ import { kubeletView, type KubeletView } from './pod-from-manifest.js';
 /* eslint-disable @typescript-eslint/no-explicit-any -- parsed manifests and log lines */
 
 const run = promisify(execFile);
-
-/** The image scripts/image.sh built. */
-export interface BuiltImage {
-  archive: string;
-  ref: string;
-  uncompressedBytes: number;
-  compressedLayerBytes: number;
-}
-
-/** Builds (or reuses) the image with scripts/image.sh. Slow the first time: tsc, npm, the addon. */
-export async function buildImage(): Promise<BuiltImage> {
-  const { stdout } = await run('bash', [path.join(REPO_ROOT, 'scripts/image.sh')], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const archive = stdout.trim().split('\n').pop()!;
-  const info = JSON.parse(await fsp.readFile(`${archive}.json`, 'utf8'));
-  return {
-    archive,
-    ref: info.ref,
-    uncompressedBytes: info.uncompressedBytes,
-    compressedLayerBytes: info.compressedLayerBytes,
-  };
-}
 
 /** `ctr images import` into the harness's CRI namespace, as an operator loads an image on a node. */
 export async function importImage(h: ContainerdHarness, archive: string): Promise<string> {
