@@ -4,7 +4,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**', '.demo/**', '.containerd-run/**'],
+    ignores: [
+      'dist/**',
+      'dist-check/**',
+      'node_modules/**',
+      'coverage/**',
+      '.demo/**',
+      '.containerd-run/**',
+      '.image/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
