@@ -90,7 +90,12 @@ describe.skipIf(skipE2eUnlessContainerd())('the DaemonSet pod under containerd',
     const imported = await importImage(h, image.archive);
     expect(imported).toContain(image.ref);
 
-    node = await preparePodNode(root, h, { maxSize: '64Ki', monitorInterval: '1s' });
+    // policyCompression: the operator allows zstd, which the private workload's annotation asks for.
+    node = await preparePodNode(root, h, {
+      maxSize: '64Ki',
+      monitorInterval: '1s',
+      policyCompression: ['gzip', 'zstd', 'none'],
+    });
     // Workloads in sandboxes of their own, logging below the node's pod log folder.
     const fast = await startWorkload(client, h, {
       name: 'fast',
