@@ -13,6 +13,8 @@ export interface NormalizedReadOptions {
   /** `Infinity` = no limit. */
   limitBytes: number;
   timestamps: boolean;
+  /** Written before each line; empty for none. */
+  prefix: Buffer;
   /** Selected streams by index (stdout, stderr). */
   streams: readonly [boolean, boolean];
   follow: boolean;
@@ -70,6 +72,7 @@ export function normalizeReadOptions(
     sinceMs: options.since === undefined ? null : sinceToMs(options.since, clock, name),
     limitBytes,
     timestamps: options.timestamps === true,
+    prefix: Buffer.from(options.prefix ?? ''),
     streams: STREAMS[stream],
     follow: options.follow === true,
     pollIntervalMs,

@@ -50,7 +50,7 @@ export async function runRead(
     warnings.push(message);
     controls.onWarning?.(message);
   };
-  const sink = new OutputSink(output, opts.limitBytes, opts.timestamps);
+  const sink = new OutputSink(output, opts.limitBytes, opts.timestamps, opts.prefix);
   const reader = new HistoryReader(warn);
   const resolved = await resolveLogPath(logPath);
   const snap = await takeSnapshot(resolved);

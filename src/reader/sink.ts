@@ -29,6 +29,7 @@ export class OutputSink implements LineSink {
   limitReached = false;
   #remaining: number;
   #timestamps: boolean;
+  #prefix: Buffer;
   #stream: Writable | null;
   #callback: ((line: string) => void) | null;
   #block = Buffer.allocUnsafe(BLOCK);
@@ -38,9 +39,10 @@ export class OutputSink implements LineSink {
   #lineBytes = 0;
   #error: Error | null = null;
 
-  constructor(output: LogOutput, limitBytes: number, timestamps: boolean) {
+  constructor(output: LogOutput, limitBytes: number, timestamps: boolean, prefix: Buffer = Buffer.alloc(0)) {
     this.#remaining = limitBytes;
     this.#timestamps = timestamps;
+    this.#prefix = prefix;
     if (typeof output === 'function') {
       this.#stream = null;
       this.#callback = output;
@@ -60,6 +62,7 @@ export class OutputSink implements LineSink {
   begin(ts: Buffer | null, tsStart: number, tsEnd: number): void {
     this.#lineStart = this.#pos;
     this.#lineBytes = 0;
+    if (this.#prefix.length > 0) this.#write(this.#prefix, 0, this.#prefix.length);
     if (ts !== null && this.#timestamps) {
       this.#write(ts, tsStart, tsEnd);
       this.#write(SPACE, 0, 1);

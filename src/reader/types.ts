@@ -24,6 +24,8 @@ export interface ReadLogsOptions {
   limitBytes?: number;
   /** Prefix each line with its RFC 3339 timestamp and a space, as the runtime recorded it. */
   timestamps?: boolean;
+  /** Text written before each line (and before its timestamp), e.g. `[pod/web/nginx] ` as kubectl's `--prefix`. */
+  prefix?: string;
   /** Default `'all'`. Lines that are not CRI records belong to no stream and always pass. */
   stream?: StreamSelector;
   /** After the history, keep streaming new lines across rotations until `signal` aborts. */

@@ -233,9 +233,11 @@ describe('crilog status', () => {
     const r = await cli(['status', ...n.flags], n.ctx);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^CONTAINER\s+STATE\s+LIVE \/ LIMIT\s+ROTATED\s+ON DISK\s+RATIO\s+LAST ROTATION\s+NOTE/,
+      /^NAMESPACE\s+POD\s+CONTAINER\s+ID\s+STATE\s+LIVE \/ LIMIT\s+ROTATED\s+ON DISK\s+RATIO\s+LAST ROTATION\s+NOTE/,
     );
-    expect(r.stdout).toMatch(/app\s+running\s+512B \/ 1Ki \(50%\)\s+1 \(0 gz\)\s+1.5Ki\s+-\s+\S+ ago/);
+    expect(r.stdout).toMatch(
+      /-\s+-\s+app\s+c0ffee\s+running\s+512B \/ 1Ki \(50%\)\s+1 \(0 gz\)\s+1.5Ki\s+-\s+\S+ ago/,
+    );
     expect(r.stdout).toMatch(/outside\s+running\s+-.*outside log roots/);
     expect(r.stdout).toContain(
       '2 containers, 1 managed, 1 rotated file, 1.5Ki on disk; node limit 1Ki x 5 files',

@@ -19,15 +19,20 @@ afterEach(() => {
 
 /**
  * Starts `node <main> ...args` as a real child process (stdin closed, stdout/stderr piped). Killed with
- * SIGKILL after the test if it is still running.
+ * SIGKILL after the test if it is still running, unless `outlivesTest` (then the caller stops it).
  */
-export function spawnCli(main: string, args: readonly string[], options: SpawnOptions = {}): CliProcess {
+export function spawnCli(
+  main: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+  { outlivesTest = false } = {},
+): CliProcess {
   const child = spawn(process.execPath, [main, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
     env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '', ...options.env },
   });
-  running.push(child);
+  if (!outlivesTest) running.push(child);
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { ContainerNotFoundError, ContainerNotRunningError } from '../../src/errors/crilog-error.js';
 import type {
   ContainerInfo,
+  ContainerMetadata,
   ContainerState,
   ContainerStatus,
   RuntimeService,
@@ -13,6 +14,7 @@ interface FakeContainer {
   logPath: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  metadata?: ContainerMetadata;
 }
 
 type Method = 'listContainers' | 'containerStatus' | 'reopenContainerLog';
@@ -55,11 +57,12 @@ export class FakeRuntime implements RuntimeService {
 
   async listContainers(): Promise<ContainerInfo[]> {
     this.#record('listContainers');
-    return [...this.containers.values()].map(({ id, state, labels, annotations }) => ({
+    return [...this.containers.values()].map(({ id, state, labels, annotations, metadata }) => ({
       id,
       state,
       labels,
       annotations,
+      ...(metadata ? { metadata } : {}),
     }));
   }
 

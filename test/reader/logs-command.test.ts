@@ -69,7 +69,8 @@ describe('crilog logs', () => {
     const io = capture();
     const deps: LogsCommandDeps = { ...io, exitCode: -1, createRuntime: (e) => (endpoints.push(e), runtime) };
     registerLogsCommand(program, deps);
-    await program.parseAsync(['logs', 'abc123', '--runtime-endpoint', 'unix:///run/x.sock', '--tail', '2'], {
+    const root = path.dirname(logPath);
+    await program.parseAsync(['logs', 'abc1', '--runtime-endpoint', 'unix:///run/x.sock', '--log-root', root, '--tail', '2'], {
       from: 'user',
     });
     expect(io.out()).toBe(expected(model, { tail: 2 }));
@@ -114,7 +115,7 @@ describe('crilog logs', () => {
   it('needs exactly one of a container id and --path', async () => {
     const none = await crilog(['logs']);
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/needs a container id or --path/);
+    expect(none.err).toMatch(/needs a pod, a container ID or --path/);
     const both = await crilog(['logs', 'abc', '--path', '/x/c.log']);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/pass one of them/);

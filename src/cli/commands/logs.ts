@@ -1,25 +1,29 @@
+import { constants, promises as fsp } from 'node:fs';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { Option, type Command } from 'commander';
 import { parseQuantity } from '../../units/quantity.js';
+import { isReallyUnderRoots } from '../../daemon/root-guard.js';
 import { InvalidOptionError } from '../../errors/crilog-error.js';
 import { errnoCode } from '../../ports/file-system.js';
-import type { RuntimeService } from '../../ports/runtime-service.js';
 import { readContainerLogs } from '../../reader/container-logs.js';
 import { normalizeReadOptions, type OptionNamer } from '../../reader/options.js';
 import { readLogs } from '../../reader/read-logs.js';
 import type { ReadLogsOptions, StreamSelector } from '../../reader/types.js';
+import { listLogFiles } from '../../rotation/log-files.js';
+import { connectRuntime, logsConfig, type ConnectDeps, type LogsRuntime } from '../logs/connect.js';
+import { resolveFromLayout } from '../logs/from-layout.js';
+import { resolveFromRuntime } from '../logs/from-runtime.js';
+import { targetPrefix, TargetNotFoundError, type LogTarget, type Selection } from '../logs/target.js';
 
-/** A runtime for one `crilog logs` run, closed afterwards if it can be. */
-export type LogsRuntime = RuntimeService & { close?(): unknown };
+export type { LogsRuntime } from '../logs/connect.js';
 
 /** What `crilog logs` needs from its surroundings; the CLI context satisfies it. */
-export interface LogsCommandDeps {
+export interface LogsCommandDeps extends ConnectDeps {
   /** Lines go here: a byte stream (process.stdout) or anything with `write(text)`. */
   stdout: Writable | { write(text: string): unknown };
   /** Warnings go here. */
   stderr: { write(text: string): unknown };
-  env?: NodeJS.ProcessEnv;
   /** SIGINT/SIGTERM end a follow cleanly. */
   signals?: {
     on(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
@@ -27,18 +31,21 @@ export interface LogsCommandDeps {
   };
   /** Set to what the process should exit with. */
   exitCode: number;
-  /**
-   * Connects to the runtime at `endpoint` (`--runtime-endpoint`; undefined means
-   * `$CONTAINER_RUNTIME_ENDPOINT`). Defaults to the CRI client.
-   */
-  createRuntime?: (endpoint: string | undefined) => LogsRuntime | Promise<LogsRuntime>;
 }
 
 interface LogsFlags {
   path?: string;
+  config?: string;
   runtimeEndpoint?: string;
+  logRoot?: string[];
+  container?: string;
+  namespace: string;
+  previous?: boolean;
+  allContainers?: boolean;
+  prefix?: boolean;
   tail?: string;
   since?: string;
+  sinceTime?: string;
   follow?: boolean;
   limitBytes?: string;
   timestamps?: boolean;
@@ -53,37 +60,54 @@ const FLAG: Record<Parameters<OptionNamer>[0], string> = {
   pollIntervalMs: 'poll interval',
 };
 const cliName: OptionNamer = (key) => FLAG[key];
+const sinceTimeName: OptionNamer = (key) => (key === 'since' ? '--since-time' : FLAG[key]);
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
- * `crilog logs <container-id>` / `crilog logs --path <log-path>`: prints a container's whole log history,
- * rotated and compressed files included, like `kubectl logs`. Exit codes: 0 when the history was read
- * (damaged or vanished files are reported on stderr as warnings and skipped, as kubectl-style tools do),
- * 1 when the runtime or the files cannot be reached, 2 for bad flags.
+ * `crilog logs POD [-c CONTAINER] [-n NAMESPACE]`, `crilog logs <container-id>` and `crilog logs --path
+ * <log>`: prints a container's whole log history, rotated and compressed files included, like
+ * `kubectl logs`. Exit codes: 0 when the history was read (damaged or vanished files are warnings on
+ * stderr), 1 when the pod, container, ID or path does not exist or cannot be reached, 2 for bad flags.
  */
 export function registerLogsCommand(program: Command, deps: LogsCommandDeps): void {
   program
     .command('logs')
     .description("print a container's log history across rotations and compression, like kubectl logs")
-    .argument('[container-id]', 'container to read (its log path comes from the runtime)')
+    .argument(
+      '[pod]',
+      'pod name (its containers from the runtime, else from the log directories), or a container ID or unique ID prefix',
+    )
+    .option('-c, --container <name>', 'container of the pod (needed when it has several)')
+    .option('-n, --namespace <namespace>', 'namespace of the pod', 'default')
+    .option('-p, --previous', 'the previous instance of the container (the one before its last restart)')
+    .option('--all-containers', 'every container of the pod, one after another (-f: side by side)')
+    .option('--prefix', 'start each line with [pod/<pod>/<container>]')
     .option(
       '--path <log-path>',
       'read the live log at this path and its rotations instead of asking the runtime',
     )
     .option(
+      '--config <file>',
+      "the daemon's config file: its runtime endpoint and log roots (default: /etc/crilog/config.yaml when it exists)",
+    )
+    .option(
       '--runtime-endpoint <endpoint>',
-      'CRI socket, e.g. unix:///run/containerd/containerd.sock (default: $CONTAINER_RUNTIME_ENDPOINT)',
+      'CRI socket, e.g. unix:///run/containerd/containerd.sock (default: the config file, else $CONTAINER_RUNTIME_ENDPOINT)',
+    )
+    .option(
+      '--log-root <dir>',
+      'where container logs live; repeat for several; a log the runtime places elsewhere is refused (default: the config file, else /var/log/pods)',
+      collect,
     )
     .option('--tail <lines>', 'only the last N lines; -1 for all (default: -1)')
-    .option(
-      '--since <when>',
-      'only lines since a duration ago (10m, 1h30m) or an RFC 3339 time (2026-11-27T10:00:00Z)',
-    )
+    .option('--since <duration>', 'only lines newer than this, e.g. 10m or 1h30m (or an RFC 3339 time)')
+    .option('--since-time <time>', 'only lines at or after this RFC 3339 time, e.g. 2026-11-27T10:00:00Z')
     .option(
       '-f, --follow',
       'keep printing new lines, across rotations, until interrupted or the container stops',
     )
     .option('--limit-bytes <bytes>', 'stop after this many bytes (a number or a quantity such as 10Mi)')
-    .option('--timestamps', 'prefix each line with its RFC 3339 timestamp')
+    .option('-t, --timestamps', 'prefix each line with its RFC 3339 timestamp')
     .addOption(
       new Option('--stream <stream>', 'which output stream to print')
         .choices(['stdout', 'stderr', 'all'])
@@ -91,26 +115,57 @@ export function registerLogsCommand(program: Command, deps: LogsCommandDeps): vo
     )
     .addHelpText(
       'after',
-      '\nWarnings (a truncated or corrupt archive, a file removed while reading) go to stderr and do not change\n' +
-        'the exit code: 0 when the history was read, 1 when the runtime or log cannot be reached, 2 for bad flags.',
+      '\nExamples:\n' +
+        '  crilog logs web                       the only container of pod web in namespace default\n' +
+        '  crilog logs api -n shop -c app -f     follow container app of pod api in namespace shop\n' +
+        '  crilog logs api -n shop -p --tail 50  the end of the instance before the last restart\n' +
+        '  crilog logs 3f2a1b                    a container by ID prefix\n' +
+        '\nWarnings (a truncated or corrupt archive, a file removed while reading) go to stderr and do not change\n' +
+        'the exit code: 0 when the history was read, 1 when the pod, container, ID or log cannot be found or\n' +
+        'reached, 2 for bad flags.',
     )
-    .action(async (id: string | undefined, flags: LogsFlags) => {
-      deps.exitCode = await runLogs(id, flags, deps);
+    .action(async (name: string | undefined, flags: LogsFlags) => {
+      deps.exitCode = await runLogs(name, flags, deps);
     });
 }
 
-async function runLogs(id: string | undefined, flags: LogsFlags, deps: LogsCommandDeps): Promise<number> {
-  if ((id === undefined) === (flags.path === undefined)) {
+function checkFlags(name: string | undefined, flags: LogsFlags): void {
+  if ((name === undefined) === (flags.path === undefined)) {
     throw new InvalidOptionError(
-      id === undefined
-        ? 'crilog logs needs a container id or --path <log-path>: e.g. crilog logs 3f2a1b or crilog logs --path /var/log/pods/ns_pod_uid/app/0.log'
-        : `crilog logs got both container id "${id}" and --path "${flags.path}": pass one of them`,
+      name === undefined
+        ? 'crilog logs needs a pod, a container ID or --path <log-path>: e.g. crilog logs web -n shop, crilog logs 3f2a1b or crilog logs --path /var/log/pods/ns_pod_uid/app/0.log'
+        : `crilog logs got both "${name}" and --path "${flags.path}": pass one of them`,
     );
   }
+  if (flags.path !== undefined) {
+    for (const [set, flag] of [
+      [flags.container, '-c/--container'],
+      [flags.previous, '-p/--previous'],
+      [flags.allContainers, '--all-containers'],
+    ] as const) {
+      if (set !== undefined)
+        throw new InvalidOptionError(`${flag} selects within a pod; it does not go with --path`);
+    }
+  }
+  if (flags.allContainers && flags.container !== undefined) {
+    throw new InvalidOptionError('--all-containers and -c/--container exclude each other: pass one of them');
+  }
+  if (flags.since !== undefined && flags.sinceTime !== undefined) {
+    throw new InvalidOptionError('--since and --since-time exclude each other: pass one of them');
+  }
+  if (flags.sinceTime !== undefined && !/^\d{4}-\d{2}-\d{2}[Tt]/.test(flags.sinceTime)) {
+    throw new InvalidOptionError(
+      `--since-time "${flags.sinceTime}" is not an RFC 3339 time: use a form such as 2026-11-27T10:00:00Z (for a duration use --since 10m)`,
+    );
+  }
+}
+
+async function runLogs(name: string | undefined, flags: LogsFlags, deps: LogsCommandDeps): Promise<number> {
+  checkFlags(name, flags);
   const abort = new AbortController();
-  const options: ReadLogsOptions = {
+  const base: ReadLogsOptions = {
     tail: flags.tail === undefined ? undefined : parseTail(flags.tail),
-    since: flags.since,
+    since: flags.sinceTime ?? flags.since,
     limitBytes: flags.limitBytes === undefined ? undefined : parseLimitBytes(flags.limitBytes),
     timestamps: flags.timestamps === true,
     stream: flags.stream ?? 'all',
@@ -119,7 +174,7 @@ async function runLogs(id: string | undefined, flags: LogsFlags, deps: LogsComma
     onWarning: (message) => void deps.stderr.write(`crilog logs: warning: ${message}\n`),
   };
   // Checked before connecting to anything, with the flags' own names in the messages.
-  normalizeReadOptions(options, cliName);
+  normalizeReadOptions(base, flags.sinceTime !== undefined ? sinceTimeName : cliName);
 
   const output = toWritable(deps.stdout);
   const onSignal = () => abort.abort();
@@ -132,27 +187,102 @@ async function runLogs(id: string | undefined, flags: LogsFlags, deps: LogsComma
   deps.signals?.on('SIGINT', onSignal);
   deps.signals?.on('SIGTERM', onSignal);
   output.on('error', onOutputError);
+  let close = async () => {};
   try {
+    let targets: LogTarget[];
+    let runtime: LogsRuntime | null = null;
     if (flags.path !== undefined) {
-      await readLogs(flags.path, options, output);
+      await mustExist(flags.path);
+      targets = [{ logPath: flags.path, names: null, running: true }];
     } else {
-      const runtime = await (deps.createRuntime ?? defaultRuntime(deps.env))(flags.runtimeEndpoint);
-      try {
-        await readContainerLogs(runtime, id!, options, output);
-      } finally {
-        await runtime.close?.();
-      }
+      const resolved = await resolveTargets(name!, flags, deps);
+      ({ targets, runtime } = resolved);
+      close = resolved.close;
     }
+    const read = (t: LogTarget) => {
+      const options = { ...base, ...(flags.prefix ? { prefix: targetPrefix(t) } : {}) };
+      if (runtime && t.containerId && t.running)
+        return readContainerLogs(runtime, t.containerId, options, output);
+      return readLogs(t.logPath, { ...options, follow: base.follow === true && t.running }, output);
+    };
+    if (base.follow && targets.length > 1) await Promise.all(targets.map(read));
+    else for (const t of targets) if (!abort.signal.aborted) await read(t);
   } catch (err) {
     if (pipeClosed || hasEpipe(err)) return 0;
     throw err;
   } finally {
+    await close();
     deps.signals?.off('SIGINT', onSignal);
     deps.signals?.off('SIGTERM', onSignal);
     output.off('error', onOutputError);
     if (output !== deps.stdout) output.end();
   }
   return 0;
+}
+
+/** The containers `name` stands for, from the runtime or, when it is unreachable, the log directories. */
+async function resolveTargets(
+  name: string,
+  flags: LogsFlags,
+  deps: LogsCommandDeps,
+): Promise<{ targets: LogTarget[]; runtime: LogsRuntime | null; close: () => Promise<void> }> {
+  const config = await logsConfig(flags, deps);
+  const sel: Selection = {
+    name,
+    namespace: flags.namespace ?? 'default',
+    ...(flags.container !== undefined ? { container: flags.container } : {}),
+    allContainers: flags.allContainers === true,
+    previous: flags.previous === true,
+  };
+  const conn = await connectRuntime(config, deps);
+  if ('error' in conn) {
+    const why = conn.error instanceof Error ? conn.error.message : String(conn.error);
+    let targets: LogTarget[];
+    try {
+      targets = await resolveFromLayout(config.logRoots, sel);
+    } catch (err) {
+      if (err instanceof TargetNotFoundError) {
+        throw new TargetNotFoundError(
+          `${err.message}; the runtime could not be asked (${why}), so container IDs cannot be resolved either`,
+          { cause: conn.error },
+        );
+      }
+      throw err;
+    }
+    deps.stderr.write(
+      `crilog logs: warning: the runtime could not be asked (${why}); found ${sel.namespace}/${sel.name} in the log directories, so a follow does not end when the container stops\n`,
+    );
+    return { targets, runtime: null, close: async () => {} };
+  }
+  try {
+    const targets = await resolveFromRuntime(conn.runtime, sel);
+    // Runtime answers are not trusted with paths: only logs inside the roots are read.
+    for (const t of targets) {
+      if (!(await isReallyUnderRoots(t.logPath, config.logRoots))) {
+        throw new TargetNotFoundError(
+          `the runtime places the log of "${name}" at "${t.logPath}", outside the log roots (${config.logRoots.join(', ')}): pass --log-root <dir> or --config naming its root, or read it with --path`,
+        );
+      }
+    }
+    return { targets, runtime: conn.runtime, close: conn.close };
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+}
+
+/** A path that is neither a live log nor has rotations is a typo, not an empty history. */
+async function mustExist(logPath: string): Promise<void> {
+  try {
+    await fsp.access(logPath, constants.F_OK);
+    return;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') return; // let the reader report it with its context
+  }
+  const { rotated } = await listLogFiles(logPath).catch(() => ({ rotated: [] }));
+  if (rotated.length === 0) {
+    throw new TargetNotFoundError(`no log at "${logPath}": neither the file nor rotations of it exist`);
+  }
 }
 
 function parseTail(value: string): number {
@@ -180,17 +310,6 @@ function parseLimitBytes(value: string): number {
     );
   }
   return bytes;
-}
-
-function defaultRuntime(env: NodeJS.ProcessEnv | undefined) {
-  return async (endpoint: string | undefined): Promise<LogsRuntime> => {
-    // Loaded on demand: `--path` needs no gRPC stack, and loading it is most of the start-up time.
-    const { CriRuntimeService } = await import('../../runtime/cri/cri-runtime-service.js');
-    return new CriRuntimeService({
-      ...(endpoint !== undefined ? { endpoint } : {}),
-      ...(env ? { env } : {}),
-    });
-  };
 }
 
 function hasEpipe(err: unknown): boolean {

@@ -6,7 +6,10 @@ import { formatAgo, formatBytes } from './units.js';
 export function renderStatus(report: StatusReport, now = new Date()): string {
   const daemon = report.source === 'daemon';
   const headers = [
+    'NAMESPACE',
+    'POD',
     'CONTAINER',
+    'ID',
     'STATE',
     'LIVE / LIMIT',
     'ROTATED',
@@ -18,7 +21,10 @@ export function renderStatus(report: StatusReport, now = new Date()): string {
   ];
   const limit = report.limits.maxSize;
   const rows = report.containers.map((c) => [
-    c.name,
+    c.namespace || '-',
+    c.pod || '-',
+    c.container || c.name,
+    c.id.slice(0, 13),
     c.state,
     c.liveBytes === null
       ? '-'

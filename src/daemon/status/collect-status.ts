@@ -1,4 +1,5 @@
 import { hasErrorCode } from '../../errors/crilog-error.js';
+import { containerIdentity } from '../../ports/container-identity.js';
 import { errnoCode, nodeFileSystem, type FileSystem } from '../../ports/file-system.js';
 import type { ContainerState, ContainerStatus, RuntimeService } from '../../ports/runtime-service.js';
 import { resolvePolicy, type PolicyBounds, type RotationPolicy } from '../../policy/container-policy.js';
@@ -12,6 +13,10 @@ export interface ContainerStatusRow {
   id: string;
   /** Container name from its labels, else the id shortened. */
   name: string;
+  /** Kubernetes names from CRI metadata or kubelet labels (`crilog logs POD -n NAMESPACE -c CONTAINER`); empty when unknown. */
+  namespace: string;
+  pod: string;
+  container: string;
   state: ContainerState;
   logPath: string | null;
   /** Running and inside the log roots: crilog rotates it. */
@@ -97,10 +102,15 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
   const rows = await Promise.all(
     list.map((c) =>
       limiter.run(async (): Promise<ContainerStatusRow> => {
-        const name = NAME_LABELS.map((k) => c.labels[k]).find((v) => v) ?? c.id.slice(0, 13);
+        const who = containerIdentity(c);
+        const name =
+          who.container || (NAME_LABELS.map((k) => c.labels[k]).find((v) => v) ?? c.id.slice(0, 13));
         const row: ContainerStatusRow = {
           id: c.id,
           name,
+          namespace: who.namespace,
+          pod: who.pod,
+          container: who.container,
           state: c.state,
           logPath: null,
           managed: false,

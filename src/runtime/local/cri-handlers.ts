@@ -6,6 +6,7 @@ import {
   dateToNs,
   matchesLabels,
   toCriContainer,
+  toConfigSandbox,
   toCriContainerStatus,
   type CriContainerExtra,
 } from './cri-messages.js';
@@ -91,7 +92,17 @@ export class CriHandlers {
         labels: s.config.labels ?? {},
         annotations: s.config.annotations ?? {},
       }));
-    return { items };
+    const own = this.runtime
+      .snapshot()
+      .filter((s) => !this.#extra.has(s.id))
+      .map(toConfigSandbox)
+      .filter(
+        (s) =>
+          (!f.id || s.id.startsWith(f.id)) &&
+          (!f.state || f.state.state === s.state) &&
+          matchesLabels(s.labels, f.label_selector),
+      );
+    return { items: [...items, ...own] };
   }
 
   CreateContainer(req: Req): object {

@@ -19,11 +19,29 @@ export interface CriContainerExtra {
   image: string;
 }
 
+/**
+ * Sandbox ID of a container from the config (not created over CRI): each is presented as a pod of its
+ * own in namespace `default`, as the in-process runtime reports it, so `crilog logs NAME` resolves it.
+ */
+export const configPodId = (containerId: string): string => `pod-${containerId}`;
+
+/** The `PodSandbox` message of a config container's one-container pod. */
+export function toConfigSandbox(s: LocalContainerSnapshot) {
+  return {
+    id: configPodId(s.id),
+    metadata: { name: s.name, namespace: 'default', uid: s.id, attempt: 0 },
+    state: s.state === 'running' ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
+    created_at: dateToNs(s.createdAt),
+    labels: {},
+    annotations: {},
+  };
+}
+
 /** The `Container` message (an entry of `ListContainers`). */
 export function toCriContainer(s: LocalContainerSnapshot, extra: CriContainerExtra | undefined) {
   return {
     id: s.id,
-    pod_sandbox_id: extra?.podSandboxId ?? '',
+    pod_sandbox_id: extra?.podSandboxId ?? configPodId(s.id),
     metadata: { name: s.name, attempt: s.restartCount },
     image: { image: extra?.image ?? '' },
     image_ref: extra?.image ?? '',
