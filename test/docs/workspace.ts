@@ -112,26 +112,15 @@ export interface BlockRun {
   interrupts: number;
 }
 
-/** How long a command of an `interrupt` block runs before it gets SIGINT. */
-const INTERRUPT_AFTER_MS = 3000;
-
-/** Children of `pid` (from /proc), to interrupt the command a script is waiting for, not the script. */
-async function childrenOf(pid: number): Promise<number[]> {
-  const out: number[] = [];
-  for (const entry of await fsp.readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await fsp.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === pid) out.push(Number(entry));
-  }
-  return out;
-}
+/** How long the command of an `interrupt` block runs after its first output before it gets SIGINT. */
+const INTERRUPT_AFTER_MS = 2000;
+/** ... and when it prints nothing. */
+const INTERRUPT_ANYWAY_AFTER_MS = 15_000;
 
 /**
- * Runs `code` with `bash -euo pipefail` in the workspace. With `interrupt`, every command the script
- * runs gets SIGINT once it has run for 3 s, as a user pressing Ctrl-C would stop a `--follow`; the
- * script itself is not signalled, so it goes on with its next command.
+ * Runs `code` with `bash -euo pipefail` in the workspace. With `interrupt`, the block (one command
+ * that runs until stopped, such as a `--follow`) gets SIGINT as a user pressing Ctrl-C would send it,
+ * 2 s after its first output (15 s if it prints nothing).
  */
 export async function runBlock(
   ws: { dir: string; env: NodeJS.ProcessEnv },
@@ -161,24 +150,21 @@ export async function runBlock(
   }, mode.timeoutS * 1000);
   let ticker: NodeJS.Timeout | undefined;
   if (mode.interrupt) {
-    // A command is interrupted once it has run for a while (so it had time to start and set up its
-    // signal handling, as a user would see it running), never the script itself.
-    const seen = new Map<number, number>();
+    // The block is one command that runs until stopped: it gets SIGINT once it has printed and had
+    // 2 s more (it is up and handling signals, as a user would see it running), or after 15 s.
+    const started = Date.now();
+    let printedAt: number | null = null;
+    child.stdout!.on('data', () => (printedAt ??= Date.now()));
     ticker = setInterval(() => {
-      void (async () => {
-        const comm = (await fsp.readFile(`/proc/${child.pid}/comm`, 'utf8').catch(() => '')).trim();
-        const now = Date.now();
-        for (const pid of comm === 'bash' ? await childrenOf(child.pid!) : [child.pid!]) {
-          if (!seen.has(pid)) seen.set(pid, now);
-          if (now - seen.get(pid)! < INTERRUPT_AFTER_MS) continue;
-          try {
-            process.kill(pid, 'SIGINT');
-            interrupts++;
-          } catch {
-            // exited meanwhile
-          }
-        }
-      })();
+      const now = Date.now();
+      const ready = printedAt !== null && now - printedAt >= INTERRUPT_AFTER_MS;
+      if (!ready && now - started < INTERRUPT_ANYWAY_AFTER_MS) return;
+      try {
+        process.kill(-child.pid!, 'SIGINT');
+        interrupts++;
+      } catch {
+        // exited meanwhile
+      }
     }, 250);
   }
   const [exitCode, signal] = (await closed) as [number | null, NodeJS.Signals | null];
