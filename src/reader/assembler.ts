@@ -1,4 +1,5 @@
 import { newRecordFields, parseRecord, type RecordFields } from './cri-record.js';
+import { CUT_MARKER, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import type { LineSink } from './sink.js';
 import { timestampMs } from './timestamp.js';
 
@@ -6,12 +7,17 @@ import { timestampMs } from './timestamp.js';
 interface PendingLine {
   ts: Buffer;
   chunks: Buffer[];
+  bytes: number;
 }
 
 /** Filters an `Assembler` applies; see `NormalizedReadOptions`. */
 export interface AssemblerFilter {
   streams: readonly [boolean, boolean];
   sinceMs: number | null;
+  /** A run of `P` chunks longer than this is cut (default `DEFAULT_MAX_LINE_BYTES`). */
+  maxLineBytes?: number;
+  /** Called once per cut line. */
+  onCut?: (maxLineBytes: number) => void;
 }
 
 /**
@@ -29,6 +35,8 @@ export class Assembler {
   lastTsMs = -Infinity;
   #filter: AssemblerFilter;
   #pending: [PendingLine | null, PendingLine | null] = [null, null];
+  /** Per stream: the rest of a cut line is being skipped, up to its `F` chunk. */
+  #skipping: [boolean, boolean] = [false, false];
   #fields: RecordFields = newRecordFields();
 
   constructor(sink: LineSink, filter: AssemblerFilter) {
@@ -62,14 +70,32 @@ export class Assembler {
       }
     }
     if (!this.#filter.streams[f.stream]) return;
+    if (this.#skipping[f.stream]) {
+      if (!f.partial) this.#skipping[f.stream] = false;
+      return;
+    }
     const pending = this.#pending[f.stream];
     if (f.partial) {
-      if (pending) pending.chunks.push(Buffer.from(buf.subarray(f.contentStart, end)));
-      else
+      const piece = Buffer.from(buf.subarray(f.contentStart, end));
+      if (pending) {
+        pending.chunks.push(piece);
+        pending.bytes += piece.length;
+      } else
         this.#pending[f.stream] = {
           ts: Buffer.from(buf.subarray(start, f.tsEnd)),
-          chunks: [Buffer.from(buf.subarray(f.contentStart, end))],
+          chunks: [piece],
+          bytes: piece.length,
         };
+      const max = this.#filter.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+      const p = this.#pending[f.stream]!;
+      if (p.bytes > max) {
+        // A runaway line: show its first `max` bytes with the marker, drop the rest up to its end.
+        const head = Buffer.concat(p.chunks, p.bytes).subarray(0, max);
+        p.chunks = [head, CUT_MARKER];
+        this.#filter.onCut?.(max);
+        this.#emitPending(f.stream, null, 0, 0);
+        this.#skipping[f.stream] = true;
+      }
       return;
     }
     if (pending) {

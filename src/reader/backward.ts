@@ -4,6 +4,12 @@ const BLOCK = 256 * 1024;
 /** Decoded archive content kept in memory between the backward scan and the forward read. */
 const KEEP_DECODED_BYTES = 128 * 1024 * 1024;
 const NL = 10;
+/** A line this long is scanned for its start without being held. */
+const LONG_LINE = 4 * 1024 * 1024;
+/** What is returned of such a line. */
+const HEAD_BYTES = 64 * 1024;
+/** Decoded bytes of a compressed file kept for the backward scan: its end, where a tail looks. */
+const COMPRESSED_WINDOW = 16 * 1024 * 1024;
 
 /** One line met while reading backwards: `buf[start, end)` sits at byte `offset` of entry `entry`. */
 export interface BackRecord {
@@ -12,7 +18,15 @@ export interface BackRecord {
   buf: Buffer;
   start: number;
   end: number;
+  /**
+   * Set when a compressed file's content before this point was not kept: the caller must read that
+   * entry from its start (forward, streaming) rather than look further back.
+   */
+  restart?: true;
 }
+
+/** The backward scan reached the start of what was kept of a compressed file. */
+class WindowExhausted extends Error {}
 
 type ReadAt = (position: number, length: number) => Promise<Buffer>;
 
@@ -50,6 +64,7 @@ class BackwardFile {
         this.#recordEnd = -1;
         return { offset: 0, buf: this.#window, start: 0, end };
       }
+      if (end >= LONG_LINE) return this.#longLine(this.#winStart + end);
       // The line starts before the window: prepend a block, dropping what was already returned.
       const from = Math.max(0, this.#winStart - BLOCK);
       const more = await this.readAt(from, this.#winStart - from);
@@ -57,12 +72,38 @@ class BackwardFile {
       this.#winStart = from;
     }
   }
+
+  /**
+   * A line ending at `lineEnd` that is longer than what is worth holding: its start is searched block by
+   * block without keeping the blocks (linear time, bounded memory), and only its head is returned, which
+   * is all the tail's counting looks at (timestamp, stream, tag).
+   */
+  async #longLine(lineEnd: number) {
+    let at = this.#winStart;
+    let block: Buffer = Buffer.alloc(0);
+    let nl = -1;
+    while (at > 0) {
+      const from = Math.max(0, at - BLOCK);
+      block = await this.readAt(from, at - from);
+      nl = block.lastIndexOf(NL);
+      at = from;
+      if (nl >= 0) break;
+    }
+    const lineStart = nl >= 0 ? at + nl + 1 : 0;
+    const head = await this.readAt(lineStart, Math.min(HEAD_BYTES, lineEnd - lineStart));
+    // Continue before the line, from the block that holds its newline.
+    this.#window = nl >= 0 ? block.subarray(0, nl + 1) : Buffer.alloc(0);
+    this.#winStart = at;
+    this.#recordEnd = nl >= 0 ? at + nl : -1;
+    return { offset: lineStart, buf: head, start: 0, end: head.length };
+  }
 }
 
 /**
  * The lines of a whole history from newest to oldest, opening an older file only when the caller asks
  * past the start of the newer one. Raw files are read backwards in blocks; a compressed file has to
- * be decoded whole, and its content is kept on the entry for the forward pass that follows.
+ * be decoded from its start, and only its last 16 MiB are kept (on the entry, for the forward pass,
+ * when that is all of it).
  */
 export class BackwardScanner {
   #index: number;
@@ -80,7 +121,14 @@ export class BackwardScanner {
   async prev(): Promise<BackRecord | null> {
     for (;;) {
       if (this.#file) {
-        const rec = await this.#file.prev();
+        let rec;
+        try {
+          rec = await this.#file.prev();
+        } catch (err) {
+          if (!(err instanceof WindowExhausted)) throw err;
+          this.#file = null;
+          return { entry: this.#index, offset: 0, buf: Buffer.alloc(0), start: 0, end: 0, restart: true };
+        }
         if (rec) return { entry: this.#index, ...rec };
         this.#file = null;
       }
@@ -101,10 +149,22 @@ export class BackwardScanner {
     if (!(await this.reader.prepare(entry))) return null;
     const raw = entry.file;
     if (raw) return BackwardFile.create((position, length) => raw.readAt(position, length), await raw.size());
-    const data = await this.reader.decodeAll(entry);
-    return BackwardFile.create(
-      async (position, length) => data.subarray(position, position + length),
-      data.length,
-    );
+    // Only the end of a compressed file is kept: a bomb that inflates to gigabytes costs a window.
+    const parts: Buffer[] = [];
+    let kept = 0;
+    let total = 0;
+    for await (const chunk of this.reader.chunks(entry)) {
+      parts.push(Buffer.from(chunk));
+      kept += chunk.length;
+      total += chunk.length;
+      while (kept - parts[0]!.length >= COMPRESSED_WINDOW) kept -= parts.shift()!.length;
+    }
+    const data = Buffer.concat(parts, kept);
+    const base = total - kept;
+    if (base === 0) entry.data = data;
+    return BackwardFile.create(async (position, length) => {
+      if (position < base) throw new WindowExhausted();
+      return data.subarray(position - base, position - base + length);
+    }, total);
   }
 }

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { openRegularFile } from './live-file.js';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { getCodec, isCodecAvailable } from '../codecs/codec.js';
@@ -66,7 +67,8 @@ export function createDecoder(codec: CodecName, file: string): Transform {
 /** Decompressed content of `file`; throws on damage, after yielding everything before it. */
 export async function* decode(file: string, codec: CodecName): AsyncGenerator<Buffer> {
   const decoder = createDecoder(codec, file);
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const handle = await openRegularFile(file);
+  const source = createReadStream('', { fd: handle, highWaterMark: 1024 * 1024 });
   source.on('error', (err) => decoder.destroy(err));
   source.pipe(decoder);
   try {

@@ -5,7 +5,7 @@ import type { RotatedFile } from '../rotation/log-files.js';
 import { CODEC_SUFFIX, type CodecName } from '../codecs/codec-names.js';
 import { compareKeys, type RotationKey } from '../rotation/naming.js';
 import { decode } from './decoders.js';
-import { OpenLogFile } from './live-file.js';
+import { NotRegularFileError, OpenLogFile } from './live-file.js';
 
 const READ_SIZE = 1024 * 1024;
 
@@ -73,7 +73,18 @@ export class HistoryReader {
   async prepare(entry: HistoryEntry): Promise<boolean> {
     if (entry.missing) return false;
     if (entry.codec === null && entry.file === null) {
-      entry.file = await OpenLogFile.open(entry.path);
+      try {
+        entry.file = await OpenLogFile.open(entry.path);
+      } catch (err) {
+        if (!(err instanceof NotRegularFileError) || entry.key === null) throw err;
+        // A rotated name replaced by a FIFO or device: skip it, as a damaged archive is skipped.
+        entry.missing = true;
+        if (!entry.warned) {
+          entry.warned = true;
+          this.warn(`${err.message}; skipped it, continuing with the next file`);
+        }
+        return false;
+      }
       if (!entry.file) {
         const twin = await findCompressedTwin(entry.path);
         if (!twin) return this.#vanished(entry);

@@ -1,6 +1,7 @@
 import { parseDuration } from '../units/duration.js';
 import { InvalidOptionError } from '../errors/crilog-error.js';
 import { systemClock, type Clock } from '../ports/clock.js';
+import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import { parseTimestamp } from './timestamp.js';
 import type { ReadLogsOptions, StreamSelector } from './types.js';
 
@@ -13,6 +14,7 @@ export interface NormalizedReadOptions {
   /** `Infinity` = no limit. */
   limitBytes: number;
   timestamps: boolean;
+  maxLineBytes: number;
   /** Written before each line; empty for none. */
   prefix: Buffer;
   /** Selected streams by index (stdout, stderr). */
@@ -23,7 +25,9 @@ export interface NormalizedReadOptions {
 }
 
 /** How an option is called where the caller came from (`tail` in the library, `--tail` on the command line). */
-export type OptionNamer = (key: 'tail' | 'since' | 'limitBytes' | 'stream' | 'pollIntervalMs') => string;
+export type OptionNamer = (
+  key: 'tail' | 'since' | 'limitBytes' | 'stream' | 'pollIntervalMs' | 'maxLineBytes',
+) => string;
 
 const libraryName: OptionNamer = (key) => `option "${key}"`;
 
@@ -67,8 +71,15 @@ export function normalizeReadOptions(
       `${name('pollIntervalMs')} is ${String(pollIntervalMs)}: use a number of milliseconds > 0`,
     );
   }
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1024) {
+    throw new InvalidOptionError(
+      `${name('maxLineBytes')} is ${String(maxLineBytes)}: use a whole number of bytes >= 1024 (default 16 MiB)`,
+    );
+  }
   return {
     tail,
+    maxLineBytes,
     sinceMs: options.since === undefined ? null : sinceToMs(options.since, clock, name),
     limitBytes,
     timestamps: options.timestamps === true,

@@ -56,7 +56,15 @@ export async function runRead(
   const snap = await takeSnapshot(resolved);
   const entries: HistoryEntry[] = [...snap.rotated.map(rotatedEntry), liveEntry(snap.live, resolved)];
   const liveIndex = entries.length - 1;
-  const filter = { streams: opts.streams, sinceMs: opts.sinceMs };
+  let cuts = 0;
+  const onCut = (max: number) => {
+    cuts++;
+    if (cuts <= 3)
+      warn(
+        `a line of "${resolved}"'s history is longer than ${max} bytes: cut there (marked "[crilog: line cut …]"), the rest of it skipped; raise the cap with --max-line-bytes${cuts === 3 ? ' (further cut lines are not reported)' : ''}`,
+      );
+  };
+  const filter = { streams: opts.streams, sinceMs: opts.sinceMs, maxLineBytes: opts.maxLineBytes, onCut };
   const stopped = () => sink.full || controls.signal?.aborted === true;
   let live = snap.live;
   try {
@@ -70,7 +78,10 @@ export async function runRead(
     }
     const assembler = new Assembler(ring ?? sink, filter);
     assembler.lastTsMs = start.seedTsMs;
-    const splitter = new LineSplitter((buf, s, e) => assembler.record(buf, s, e));
+    const splitter = new LineSplitter((buf, s, e) => assembler.record(buf, s, e), {
+      maxLineBytes: opts.maxLineBytes,
+      onCut,
+    });
     // With a ring nothing reaches the output before the history is done, so there is nothing to flush.
     const flush = ring ? async () => {} : () => sink.flush();
 

@@ -5,7 +5,9 @@ const SPACE = Buffer.from(' ');
 /** Keeps only the last `size` lines, for `tail`; `replay` then sends them to the real output. */
 export class RingSink implements LineSink {
   readonly full = false;
+  /** A circular buffer of at most `size` lines; `#next` is where the next one goes. */
   #lines: { data: Buffer; unparsed: boolean }[] = [];
+  #next = 0;
   #parts: Buffer[] = [];
   #timestamps: boolean;
 
@@ -27,15 +29,21 @@ export class RingSink implements LineSink {
 
   end(unparsed: boolean): void {
     if (this.size === 0) return;
-    this.#lines.push({ data: Buffer.concat(this.#parts), unparsed });
-    // Trim in batches: shifting one element per line would be quadratic.
-    if (this.#lines.length >= this.size * 2 + 64) this.#lines.splice(0, this.#lines.length - this.size);
+    // Never more than `size` lines held, however long they are (each is bounded by the line cap).
+    const line = { data: Buffer.concat(this.#parts), unparsed };
+    if (this.#lines.length < this.size) this.#lines.push(line);
+    else this.#lines[this.#next] = line;
+    this.#next = (this.#next + 1) % this.size;
     this.#parts = [];
   }
 
   /** Writes the kept lines to `sink` (timestamps are already in the kept bytes). */
   replay(sink: LineSink): void {
-    for (const line of this.#lines.slice(-this.size || this.#lines.length)) {
+    const ordered =
+      this.#lines.length < this.size
+        ? this.#lines
+        : [...this.#lines.slice(this.#next), ...this.#lines.slice(0, this.#next)];
+    for (const line of ordered) {
       if (sink.full) return;
       sink.begin(null, 0, 0);
       sink.part(line.data, 0, line.data.length);

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { errnoCode } from '../ports/file-system.js';
 import type { RotatedFile } from '../rotation/log-files.js';
 import { CODEC_SUFFIX } from '../codecs/codec-names.js';
-import type { OpenLogFile } from './live-file.js';
+import { NotRegularFileError, openRegularFile, type OpenLogFile } from './live-file.js';
 
 /**
  * Whether the rotated file `file` is the data of the open file `open` under its rotated name: same inode
@@ -25,9 +25,10 @@ export async function isSameFile(file: RotatedFile, open: OpenLogFile): Promise<
   if (file.codec !== 'gzip') return true;
   let handle: fsp.FileHandle;
   try {
-    handle = await fsp.open(file.path, 'r');
+    handle = await openRegularFile(file.path);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return true; // removed by retention: nothing left to skip or read
+    if (err instanceof NotRegularFileError) return false;
     throw new Error(`failed to open "${file.path}"`, { cause: err });
   }
   try {

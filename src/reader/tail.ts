@@ -54,6 +54,8 @@ export async function findTailStart(
   for (;;) {
     const rec = await scanner.prev();
     if (!rec) return { entry: 0, offset: 0, seedTsMs: -Infinity };
+    // Lines before what was kept of a huge compressed file: read all of it; the ring keeps the last n.
+    if (rec.restart) return { entry: rec.entry, offset: 0, seedTsMs: -Infinity };
     if (rec.end === rec.start) continue;
     if (!parseRecord(rec.buf, rec.start, rec.end, fields)) {
       if (since === null) count++;
@@ -86,7 +88,7 @@ export async function findTailStart(
   let budget = PARTIAL_LOOKBACK_BYTES;
   while (need[0] || need[1] || needSeed) {
     const rec = await scanner.prev();
-    if (!rec) break;
+    if (!rec || rec.restart) break;
     budget -= rec.end - rec.start + 1;
     if (budget < 0) break;
     if (!parseRecord(rec.buf, rec.start, rec.end, fields)) continue;

@@ -24,6 +24,11 @@ export interface ReadLogsOptions {
   limitBytes?: number;
   /** Prefix each line with its RFC 3339 timestamp and a space, as the runtime recorded it. */
   timestamps?: boolean;
+  /**
+   * Longest line (or run of `P` chunks) assembled, in bytes; a longer one is cut there, marked, and
+   * reported as a warning. Default 16 MiB. Bounds the reader's memory whatever a file contains.
+   */
+  maxLineBytes?: number;
   /** Text written before each line (and before its timestamp), e.g. `[pod/web/nginx] ` as kubectl's `--prefix`. */
   prefix?: string;
   /** Default `'all'`. Lines that are not CRI records belong to no stream and always pass. */

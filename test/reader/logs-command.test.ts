@@ -70,9 +70,12 @@ describe('crilog logs', () => {
     const deps: LogsCommandDeps = { ...io, exitCode: -1, createRuntime: (e) => (endpoints.push(e), runtime) };
     registerLogsCommand(program, deps);
     const root = path.dirname(logPath);
-    await program.parseAsync(['logs', 'abc1', '--runtime-endpoint', 'unix:///run/x.sock', '--log-root', root, '--tail', '2'], {
-      from: 'user',
-    });
+    await program.parseAsync(
+      ['logs', 'abc1', '--runtime-endpoint', 'unix:///run/x.sock', '--log-root', root, '--tail', '2'],
+      {
+        from: 'user',
+      },
+    );
     expect(io.out()).toBe(expected(model, { tail: 2 }));
     expect(deps.exitCode).toBe(0);
     expect(endpoints).toEqual(['unix:///run/x.sock']);

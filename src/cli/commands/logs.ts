@@ -48,6 +48,7 @@ interface LogsFlags {
   sinceTime?: string;
   follow?: boolean;
   limitBytes?: string;
+  maxLineBytes?: string;
   timestamps?: boolean;
   stream?: StreamSelector;
 }
@@ -58,6 +59,7 @@ const FLAG: Record<Parameters<OptionNamer>[0], string> = {
   limitBytes: '--limit-bytes',
   stream: '--stream',
   pollIntervalMs: 'poll interval',
+  maxLineBytes: '--max-line-bytes',
 };
 const cliName: OptionNamer = (key) => FLAG[key];
 const sinceTimeName: OptionNamer = (key) => (key === 'since' ? '--since-time' : FLAG[key]);
@@ -107,6 +109,10 @@ export function registerLogsCommand(program: Command, deps: LogsCommandDeps): vo
       'keep printing new lines, across rotations, until interrupted or the container stops',
     )
     .option('--limit-bytes <bytes>', 'stop after this many bytes (a number or a quantity such as 10Mi)')
+    .option(
+      '--max-line-bytes <bytes>',
+      'longest line shown whole; a longer one is cut there with a marker and a warning (default: 16Mi)',
+    )
     .option('-t, --timestamps', 'prefix each line with its RFC 3339 timestamp')
     .addOption(
       new Option('--stream <stream>', 'which output stream to print')
@@ -167,6 +173,9 @@ async function runLogs(name: string | undefined, flags: LogsFlags, deps: LogsCom
     tail: flags.tail === undefined ? undefined : parseTail(flags.tail),
     since: flags.sinceTime ?? flags.since,
     limitBytes: flags.limitBytes === undefined ? undefined : parseLimitBytes(flags.limitBytes),
+    ...(flags.maxLineBytes !== undefined
+      ? { maxLineBytes: parseSize(flags.maxLineBytes, '--max-line-bytes') }
+      : {}),
     timestamps: flags.timestamps === true,
     stream: flags.stream ?? 'all',
     follow: flags.follow === true,
@@ -292,6 +301,19 @@ function parseTail(value: string): number {
     );
   }
   return Number(value);
+}
+
+function parseSize(value: string, flag: string): number {
+  try {
+    return /^\d+$/.test(value.trim()) ? Number(value) : parseQuantity(value);
+  } catch (cause) {
+    throw new InvalidOptionError(
+      `${flag} "${value}" is not a size: use a number of bytes or a quantity such as 16Mi`,
+      {
+        cause,
+      },
+    );
+  }
 }
 
 function parseLimitBytes(value: string): number {
