@@ -150,16 +150,25 @@ export class BackwardScanner {
     const raw = entry.file;
     if (raw) return BackwardFile.create((position, length) => raw.readAt(position, length), await raw.size());
     // Only the end of a compressed file is kept: a bomb that inflates to gigabytes costs a window.
-    const parts: Buffer[] = [];
-    let kept = 0;
+    // One circular buffer, written in place: no garbage per decoded chunk for the GC to fall behind on.
+    const ring = Buffer.allocUnsafe(COMPRESSED_WINDOW);
     let total = 0;
     for await (const chunk of this.reader.chunks(entry)) {
-      parts.push(Buffer.from(chunk));
-      kept += chunk.length;
+      let src = chunk.length > COMPRESSED_WINDOW ? chunk.subarray(chunk.length - COMPRESSED_WINDOW) : chunk;
+      let at = (total + chunk.length - src.length) % COMPRESSED_WINDOW;
       total += chunk.length;
-      while (kept - parts[0]!.length >= COMPRESSED_WINDOW) kept -= parts.shift()!.length;
+      while (src.length > 0) {
+        const n = src.copy(ring, at);
+        src = src.subarray(n);
+        at = (at + n) % COMPRESSED_WINDOW;
+      }
     }
-    const data = Buffer.concat(parts, kept);
+    const kept = Math.min(total, COMPRESSED_WINDOW);
+    const head = total % COMPRESSED_WINDOW;
+    const data =
+      total <= COMPRESSED_WINDOW
+        ? ring.subarray(0, total)
+        : Buffer.concat([ring.subarray(head), ring.subarray(0, head)], kept);
     const base = total - kept;
     if (base === 0) entry.data = data;
     return BackwardFile.create(async (position, length) => {
