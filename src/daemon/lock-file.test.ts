@@ -4,7 +4,14 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmpdir.js';
-import { acquireLock, isAlive, LockedError, processStartTime } from './lock-file.js';
+import {
+  acquireLock,
+  isAlive,
+  LockedError,
+  MAX_LOCK_BYTES,
+  processStartTime,
+  readLockFile,
+} from './lock-file.js';
 
 /** PID of a process that has exited (and been reaped), so nothing runs under it. */
 async function deadPid(): Promise<number> {
@@ -107,3 +114,57 @@ describe('isAlive', () => {
     expect(isAlive({ pid: process.pid, command: 'x', since: 'x' })).toBe(false);
   });
 });
+
+describe('acquireLock against planted files', () => {
+  it('never writes through a symlink planted at the old, predictable temp name', async () => {
+    const dir = await tempDir('crilog-lock-');
+    const file = path.join(dir, 'crilog.lock');
+    const victim = path.join(dir, 'victim');
+    await fsp.writeFile(victim, 'precious\n');
+    await fsp.symlink(victim, `${file}.${process.pid}.tmp`);
+    const lock = await acquireLock(file, 'crilog daemon');
+    expect(await fsp.readFile(victim, 'utf8')).toBe('precious\n');
+    expect((await fsp.lstat(file)).isFile()).toBe(true);
+    await lock.release();
+    // Only the planted link is left: the random temp name is gone.
+    expect((await fsp.readdir(dir)).sort()).toEqual([`crilog.lock.${process.pid}.tmp`, 'victim']);
+  });
+
+  it('refuses at once, without blocking, a FIFO at the lock path', async () => {
+    const dir = await tempDir('crilog-lock-');
+    const file = path.join(dir, 'crilog.lock');
+    await mkfifo(file);
+    const started = performance.now();
+    await expect(acquireLock(file, 'crilog daemon')).rejects.toThrow(/is not a regular file.*remove it/);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('never follows a symlink at the lock path', async () => {
+    const dir = await tempDir('crilog-lock-');
+    const file = path.join(dir, 'crilog.lock');
+    await fsp.writeFile(
+      path.join(dir, 'elsewhere'),
+      JSON.stringify({ pid: process.ppid, command: 'x', since: 'x' }),
+    );
+    await fsp.symlink(path.join(dir, 'elsewhere'), file);
+    await expect(acquireLock(file, 'crilog daemon')).rejects.toThrow(
+      /is a symlink, which crilog never follows/,
+    );
+  });
+
+  it('reads at most 4 KiB of a huge lock file, treats it as stale and takes over', async () => {
+    const dir = await tempDir('crilog-lock-');
+    const file = path.join(dir, 'crilog.lock');
+    await fsp.writeFile(file, Buffer.alloc(64 * 1024 * 1024, 'x'));
+    expect(Buffer.byteLength(await readLockFile(file))).toBe(MAX_LOCK_BYTES + 1);
+    const lock = await acquireLock(file, 'crilog daemon');
+    expect(JSON.parse(await fsp.readFile(file, 'utf8')).pid).toBe(process.pid);
+    await lock.release();
+  });
+});
+
+async function mkfifo(file: string): Promise<void> {
+  const child = spawn('mkfifo', [file], { stdio: 'inherit' });
+  const [code] = (await once(child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`mkfifo ${file} failed`);
+}

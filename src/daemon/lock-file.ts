@@ -1,8 +1,70 @@
-import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CrilogError } from '../errors/crilog-error.js';
-import { errnoCode } from '../ports/file-system.js';
+import { errnoCode, O_NOFOLLOW, O_NONBLOCK } from '../ports/file-system.js';
+
+/** A lock file holds one short JSON line; anything longer is not one of ours and is never read whole. */
+export const MAX_LOCK_BYTES = 4096;
+
+/** Opening flags for reading a lock: never through a symlink, never waiting on a FIFO or device. */
+const READ_FLAGS = constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+
+function notRegular(file: string): CrilogError {
+  return new CrilogError(
+    'ERR_LOCKED',
+    `lock file "${file}" is not a regular file (a FIFO, device or directory was put there); remove it, or pass --lock-file with another path`,
+  );
+}
+
+/**
+ * Reads a lock file safely: a symlink at its name fails (`ELOOP`) instead of being followed, a FIFO or
+ * device is refused without blocking, and at most `MAX_LOCK_BYTES` are read.
+ */
+export async function readLockFile(file: string): Promise<string> {
+  const handle = await open(file, READ_FLAGS);
+  try {
+    if (!(await handle.stat()).isFile()) throw notRegular(file);
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `readLockFile`, synchronously (for `process.on('exit')`). */
+export function readLockFileSync(file: string): string {
+  const fd = openSync(file, READ_FLAGS);
+  try {
+    if (!fstatSync(fd).isFile()) throw notRegular(file);
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES + 1);
+    const bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A fresh name next to `file` that nobody can predict, so nothing can be planted there in advance. */
+function randomName(file: string, tag: string): string {
+  return `${file}.${tag}-${randomBytes(8).toString('hex')}`;
+}
+
+/** Writes `text` to a new file at `file`, failing if anything (a symlink included) is already there. */
+async function createExclusive(file: string, text: string): Promise<void> {
+  const handle = await open(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW,
+    0o644,
+  );
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** What a lock file records about its holder. */
 export interface LockOwner {
@@ -67,6 +129,7 @@ export function isAlive(owner: LockOwner, self = process.pid): boolean {
 }
 
 function parseOwner(text: string): LockOwner | undefined {
+  if (text.length > MAX_LOCK_BYTES) return undefined;
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
     return Number.isSafeInteger(o.pid) && (o.pid as number) > 0
@@ -99,10 +162,10 @@ export async function acquireLock(file: string, command: string): Promise<LockHa
       { cause },
     );
   }
-  const aside = `${file}.${process.pid}.tmp`;
   for (let attempt = 0; attempt < 5; attempt++) {
+    const aside = randomName(file, 'new');
     try {
-      await writeFile(aside, text, { mode: 0o644 });
+      await createExclusive(aside, text);
       try {
         await link(aside, file);
       } finally {
@@ -120,12 +183,15 @@ export async function acquireLock(file: string, command: string): Promise<LockHa
     }
     let seen: string;
     try {
-      seen = await readFile(file, 'utf8');
+      seen = await readLockFile(file);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') continue; // released meanwhile
-      throw new CrilogError('ERR_LOCKED', `cannot read lock file "${file}": ${(err as Error).message}`, {
-        cause: err,
-      });
+      if (err instanceof CrilogError) throw err;
+      const why =
+        errnoCode(err) === 'ELOOP'
+          ? 'it is a symlink, which crilog never follows; remove it'
+          : (err as Error).message;
+      throw new CrilogError('ERR_LOCKED', `cannot read lock file "${file}": ${why}`, { cause: err });
     }
     const holder = parseOwner(seen);
     if (holder && isAlive(holder)) throw new LockedError(file, holder);
@@ -142,7 +208,7 @@ export async function acquireLock(file: string, command: string): Promise<LockHa
  * replaced it with a fresh lock, that lock is put back.
  */
 async function breakStale(file: string, seen: string): Promise<void> {
-  const aside = `${file}.stale-${process.pid}`;
+  const aside = randomName(file, 'stale');
   try {
     await rename(file, aside);
   } catch (err) {
@@ -153,7 +219,7 @@ async function breakStale(file: string, seen: string): Promise<void> {
       { cause: err },
     );
   }
-  const moved = await readFile(aside, 'utf8').catch(() => seen);
+  const moved = await readLockFile(aside).catch(() => seen);
   if (moved !== seen) await link(aside, file).catch(() => {});
   await unlink(aside).catch(() => {});
 }
@@ -171,7 +237,7 @@ function handle(file: string, owner: LockOwner, text: string): LockHandle {
     owner,
     async release() {
       try {
-        if (ours(await readFile(file, 'utf8'))) await unlink(file);
+        if (ours(await readLockFile(file))) await unlink(file);
       } catch {
         // Already gone or unreadable: nothing of ours to remove.
       }
@@ -180,7 +246,7 @@ function handle(file: string, owner: LockOwner, text: string): LockHandle {
     },
     releaseSync() {
       try {
-        if (ours(readFileSync(file, 'utf8'))) unlinkSync(file);
+        if (ours(readLockFileSync(file))) unlinkSync(file);
       } catch {
         // As above.
       }

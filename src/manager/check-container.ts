@@ -24,6 +24,38 @@ export interface CheckContext {
   record: (id: string, logPath: string, bytes?: number) => void;
   /** Compressions a check scheduled, so a pass can wait for them. */
   scheduled: Promise<unknown>[];
+  /** The last rotation attempt of each container, for the storm guards; owned by the manager. */
+  rotations: Map<string, RotationMemo>;
+}
+
+/** What a container's last rotation attempt left behind. */
+export interface RotationMemo {
+  /** Clock time of the attempt, ms. */
+  atMs: number;
+  /** Inode, birth time and size of the live log that was rotated (inode numbers are reused). */
+  ino: number;
+  birthtimeMs: number;
+  size: number;
+}
+
+/** Why a live log at or over its limit is not rotated now; `null` when it may be. */
+export function stormGuard(
+  ctx: Pick<CheckContext, 'options' | 'rotations'>,
+  id: string,
+  live: { ino: number; birthtimeMs: number; size: number },
+): { reason: string; retryInMs?: number } | null {
+  // An empty log holds nothing to rotate: with a limit of 0 rotating it would only make another empty one.
+  if (live.size === 0) return { reason: 'empty' };
+  const last = ctx.rotations.get(id);
+  if (!last) return null;
+  // The very file rotated last time, not written since (a rename undone after a failed reopen).
+  if (live.ino === last.ino && live.birthtimeMs === last.birthtimeMs && live.size <= last.size)
+    return { reason: 'not grown since its last rotation' };
+  const elapsed = ctx.options.clock.now().getTime() - last.atMs;
+  const wait = ctx.options.minRotationIntervalMs - elapsed;
+  // A clock that went backwards (elapsed < 0) must not hold rotation off for that long.
+  if (elapsed >= 0 && wait > 0) return { reason: 'rotation rate limit', retryInMs: wait };
+  return null;
 }
 
 /**
@@ -69,11 +101,20 @@ export async function checkContainer(
     report.removed = await tidy(ctx, id, set, st, policy);
     const reason =
       st && running && policy.maxSize >= 0 ? await rotationDue(ctx, st, set, policy, force) : null;
-    if (reason) {
+    const held = st && reason ? stormGuard(ctx, id, st) : null;
+    if (held?.retryInMs !== undefined) report.retryInMs = held.retryInMs;
+    if (st && reason && !held) {
       // Trim first so that, with the new live file the reopen creates, at most maxFiles files exist.
       report.removed.push(...(await trimOldest(ctx, id, set, policy.maxFiles - 2)));
       crashPoint('after-trim');
-      report.rotatedTo = await rotate(ctx, id, logPath, set, st!.size, policy.maxSize, reason);
+      // Failed attempts count too: a runtime that cannot reopen is not asked again at every write.
+      ctx.rotations.set(id, {
+        atMs: ctx.options.clock.now().getTime(),
+        ino: st.ino,
+        birthtimeMs: st.birthtimeMs,
+        size: st.size,
+      });
+      report.rotatedTo = await rotate(ctx, id, logPath, set, st.size, policy.maxSize, reason);
       report.action = 'rotated';
       report.reason = reason;
     }

@@ -78,10 +78,11 @@ describe('CompressionQueue', () => {
     const atRename = new Promise<void>((r) => (renaming = r));
     const fs: FileSystem = {
       ...nodeFileSystem,
-      rename: async (from, to) => {
+      // The final move of a compression is a link() (never replacing), then the unlink of the .tmp.
+      link: async (from, to) => {
         renaming();
         await blocked;
-        return nodeFileSystem.rename(from, to);
+        return nodeFileSystem.link(from, to);
       },
     };
     const queue = new CompressionQueue(new Limiter(1), { fs, emit: () => {} });

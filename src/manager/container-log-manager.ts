@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { ContainerNotFoundError, hasErrorCode } from '../errors/crilog-error.js';
 import type { TimerHandle } from '../ports/clock.js';
 import { Limiter, KeyedMutex } from '../util/limiter.js';
-import { checkContainer, isYoung, type CheckContext } from './check-container.js';
+import { checkContainer, isYoung, type CheckContext, type RotationMemo } from './check-container.js';
 import { cleanLogPath } from './clean.js';
 import { CompressionQueue } from './compression-queue.js';
 import { CompressionPool } from '../codecs/worker/compression-pool.js';
@@ -13,6 +13,12 @@ import { resolvePolicy, type RotationPolicy } from '../policy/container-policy.j
 import type { ContainerStatus } from '../ports/runtime-service.js';
 import { normalizeOptions, type NormalizedOptions } from './options.js';
 import type { ContainerLogManagerOptions, ContainerReport, ManagerEvents, PassReport } from './types.js';
+
+/**
+ * How long the state of a container the runtime no longer lists is kept: long enough for the usual
+ * `clean` right after a removal, short enough that churn does not accumulate.
+ */
+export const STATE_GRACE_MS = 10 * 60_000;
 
 /**
  * Keeps container logs within their size and file-count limits: the kubelet's container log manager,
@@ -28,8 +34,14 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   readonly #compressions: CompressionQueue;
   readonly #pool: CompressionPool;
   readonly #inflight = new Set<Promise<unknown>>();
-  /** Log path of every container a check has seen, so `clean` works after the runtime forgot it. */
-  readonly #logPaths = new Map<string, string>();
+  /**
+   * Log path of every container a check has seen, so `clean` works after the runtime forgot it; kept
+   * for `STATE_GRACE_MS` after the runtime last listed the container, then dropped with the rest of its
+   * state, so container churn cannot grow the manager's memory without bound.
+   */
+  readonly #logPaths = new Map<string, { logPath: string; seenMs: number }>();
+  /** Last rotation attempt per container (storm guards). */
+  readonly #rotations = new Map<string, RotationMemo>();
   #budget: NodeBudget | null;
   readonly #disk: DiskPressure;
   /** Containers the last checks saw, for disk pressure: their log and runtime state. */
@@ -198,13 +210,13 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       // The usual caller cleans right after removing the container: use the path a pass saw.
       const known = this.#logPaths.get(id);
       if (known === undefined) throw new ContainerNotFoundError(id, { cause: error });
-      logPath = known;
+      logPath = known.logPath;
     }
     return this.#track(
       this.#mutex.run(id, async () => {
         await this.#compressions.cancelPrefix(`${logPath}.`);
         const removed = await cleanLogPath(logPath, this.options.fs);
-        this.#logPaths.delete(id);
+        this.#forget(id);
         this.#tracked.delete(id);
         return removed;
       }),
@@ -278,6 +290,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     const listed = new Set(list.map((c) => c.id));
     this.#budget?.retain(listed);
     for (const id of this.#tracked.keys()) if (!listed.has(id)) this.#tracked.delete(id);
+    this.#prune(listed);
     await this.#enforceBudget();
     this.#lastDiskCheck = -Infinity;
     await this.checkDiskPressure();
@@ -291,6 +304,28 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
         );
     this.emit('pass', report);
     return report;
+  }
+
+  /** Drops what is kept of containers the runtime has not listed for `STATE_GRACE_MS`. */
+  #prune(listed: ReadonlySet<string>): void {
+    const now = this.options.clock.now().getTime();
+    for (const [id, entry] of this.#logPaths) {
+      if (listed.has(id)) entry.seenMs = now;
+      else if (now - entry.seenMs > STATE_GRACE_MS || now < entry.seenMs) this.#forget(id);
+    }
+    for (const id of this.#rotations.keys()) if (!this.#logPaths.has(id)) this.#rotations.delete(id);
+    for (const id of this.#policyWarned) if (!this.#logPaths.has(id)) this.#policyWarned.delete(id);
+  }
+
+  #forget(id: string): void {
+    this.#logPaths.delete(id);
+    this.#rotations.delete(id);
+    this.#policyWarned.delete(id);
+  }
+
+  /** Containers whose state the manager keeps (for tests of the pruning). */
+  get trackedContainers(): number {
+    return this.#logPaths.size;
   }
 
   async #enforceBudget(): Promise<void> {
@@ -321,10 +356,11 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
       policyFor: (status) => this.#policyFor(status),
       record: (id, logPath, bytes) => {
-        this.#logPaths.set(id, logPath);
+        this.#logPaths.set(id, { logPath, seenMs: this.options.clock.now().getTime() });
         if (bytes !== undefined) this.#budget?.record(id, logPath, bytes);
       },
       scheduled: [],
+      rotations: this.#rotations,
     };
   }
 

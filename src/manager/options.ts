@@ -19,6 +19,8 @@ export interface NormalizedOptions {
   /** Nice value of the compression threads. */
   compressionNice: number;
   monitorIntervalMs: number;
+  /** Least time between two rotation attempts of one container; 0: no limit. */
+  minRotationIntervalMs: number;
   /** The node-wide policy; `maxSize` and `maxFiles` above are its fields too. */
   policy: RotationPolicy;
   /** Byte budget for all managed logs together; `null` means none. */
@@ -86,6 +88,7 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
     workers: s.workers,
     compressionNice: s.compressionNice,
     monitorIntervalMs: s.monitorInterval,
+    minRotationIntervalMs: s.minRotationInterval,
     policy: {
       maxSize: s.maxSize,
       maxFiles: s.maxFiles,

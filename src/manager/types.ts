@@ -50,6 +50,11 @@ export interface ContainerReport {
   compressed?: string[];
   /** Rotated files deleted (excess or leftovers). */
   removed?: string[];
+  /**
+   * Set when the live log reached its limit but the per-container rotation rate limit
+   * (`minRotationInterval`) held the rotation back: check again after this many ms.
+   */
+  retryInMs?: number;
   error?: Error;
 }
 

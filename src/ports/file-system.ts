@@ -13,7 +13,6 @@ export interface FileSystem {
   link(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   open(path: string, flags: number, mode?: number): Promise<fsp.FileHandle>;
-  /** Changes the owner of `path` itself, never of a symlink target. */
   /** Changes the owner of `path` itself, never of a symlink's target. */
   chown(path: string, uid: number, gid: number): Promise<void>;
   /** Makes renames and unlinks inside `dir` durable. */
@@ -22,6 +21,9 @@ export interface FileSystem {
 
 /** `O_NOFOLLOW` where the platform has it: opening a symlink then fails with ELOOP. */
 export const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** `O_NONBLOCK`: opening a FIFO or device returns at once instead of waiting for the other end. */
+export const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 /** Node's real filesystem. */
 export const nodeFileSystem: FileSystem = {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -53,12 +54,36 @@ describe('compressFile', () => {
             close: () => handle.close(),
           });
         },
+        // The final move is a link() (never replacing), or a rename() where links are not supported.
         rename: step === 'rename' ? async () => Promise.reject(enospc()) : nodeFileSystem.rename,
+        link: step === 'rename' ? async () => Promise.reject(enospc()) : nodeFileSystem.link,
       };
       const err = await compressFile(raw, { fs }).catch((e: Error) => e);
       expect(err).toMatchObject({ code: 'ERR_COMPRESSION', message: expect.stringContaining('ENOSPC') });
       expect(await fsp.readdir(dir)).toEqual([path.basename(raw)]);
       expect(await fsp.readFile(raw, 'utf8')).toBe('data\n'.repeat(1000));
+    },
+  );
+
+  it.each([
+    ['on the calling thread', false],
+    ['on a pool worker', true],
+  ])(
+    'refuses a FIFO under a rotated name at once, %s, instead of waiting for a writer',
+    async (_w, onPool) => {
+      const pool = onPool ? new CompressionPool() : undefined;
+      onTestFinished(() => pool?.close());
+      const dir = await tempDir();
+      const raw = path.join(dir, '0.log.20260101-120000');
+      execFileSync('mkfifo', [raw]);
+      const started = performance.now();
+      const err = await compressFile(raw, pool ? { pool } : {}).catch((e: Error) => e);
+      expect(err).toMatchObject({
+        code: 'ERR_COMPRESSION',
+        message: expect.stringContaining('not a regular file'),
+      });
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(await fsp.readdir(dir)).toEqual([path.basename(raw)]);
     },
   );
 

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { constants } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { CrilogError } from '../errors/crilog-error.js';
-import { errnoCode, nodeFileSystem, O_NOFOLLOW, type FileSystem } from '../ports/file-system.js';
+import { errnoCode, nodeFileSystem, O_NOFOLLOW, O_NONBLOCK, type FileSystem } from '../ports/file-system.js';
+import { moveNoReplace } from './move-no-replace.js';
 import { crashPoint } from './crash-point.js';
 import { getCodec } from '../codecs/codec.js';
 import type { CompressionPool } from '../codecs/worker/compression-pool.js';
@@ -50,7 +51,9 @@ export async function compressFile(raw: string, options: CompressOptions = {}): 
   let bytesOut = 0;
   let tmpCreated = false;
   try {
-    const src = await fs.open(raw, constants.O_RDONLY | O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO or device swapped in under a rotated name must not hold this slot forever
+    // (opening a FIFO for reading waits for a writer); fstat then refuses anything but a regular file.
+    const src = await fs.open(raw, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     try {
       const st = await src.stat();
       if (!st.isFile()) throw new Error(`"${raw}" is not a regular file`);
@@ -62,7 +65,8 @@ export async function compressFile(raw: string, options: CompressOptions = {}): 
       );
       tmpCreated = true;
       try {
-        await keepOwner(fs, tmp, st.uid, st.gid);
+        // On the handle, never by name: the name could be replaced between the open and the chown.
+        await keepOwner(dst, st.uid, st.gid);
         const level = options.level ?? codec.defaultLevel;
         const sink = async (chunk: Buffer) => {
           await writeAll(dst, chunk);
@@ -102,7 +106,7 @@ export async function compressFile(raw: string, options: CompressOptions = {}): 
     crashPoint('after-compress-write');
     options.signal?.throwIfAborted();
     options.onCommit?.();
-    await fs.rename(tmp, target);
+    await moveNoReplace(fs, tmp, target);
     tmpCreated = false;
     await fs.fsyncDir(path.dirname(raw));
     crashPoint('after-compress-rename');
@@ -130,9 +134,13 @@ async function writeAll(
   }
 }
 
-async function keepOwner(fs: FileSystem, file: string, uid: number, gid: number): Promise<void> {
+async function keepOwner(
+  handle: { chown(uid: number, gid: number): Promise<void> },
+  uid: number,
+  gid: number,
+): Promise<void> {
   try {
-    await fs.chown(file, uid, gid);
+    await handle.chown(uid, gid);
   } catch (err) {
     // Without CAP_CHOWN the file stays ours; its mode still never exceeds the source's.
     if (errnoCode(err) !== 'EPERM') throw err;

@@ -20,7 +20,11 @@ export interface ParsedRotatedName extends RotationKey {
   tmp: boolean;
 }
 
-const ROTATED = /^(\d{8}-\d{6})(?:-(\d{1,9}))?(\.gz|\.zst)?(\.tmp)?$/;
+/**
+ * Sequence numbers of any length a JavaScript number holds exactly: a name crilog wrote must always parse
+ * back, or the next rotation would pick the same name again (a 10-digit `-N` once did exactly that).
+ */
+const ROTATED = /^(\d{8}-\d{6})(?:-(\d{1,15}))?(\.gz|\.zst)?(\.tmp)?$/;
 
 /**
  * Parses the name of a file that sits next to the live log `logName`. Returns `null` for anything
@@ -45,6 +49,9 @@ export function compareKeys(a: RotationKey, b: RotationKey): number {
   return a.seq - b.seq;
 }
 
+/** The largest sequence number a rotated name may carry (15 digits, exact as a JavaScript number). */
+export const MAX_SEQ = 999_999_999_999_999;
+
 /** `YYYYMMDD-hhmmss` of `date` in UTC. */
 export function formatStamp(date: Date): string {
   const iso = date.toISOString(); // 2026-11-27T09:21:23.000Z
@@ -60,6 +67,10 @@ export function nextKey(now: Date, existing: readonly RotationKey[]): RotationKe
   let newest: RotationKey | undefined;
   for (const key of existing) if (!newest || compareKeys(key, newest) > 0) newest = key;
   if (!newest || compareKeys(candidate, newest) > 0) return candidate;
+  if (newest.seq >= MAX_SEQ)
+    throw new Error(
+      `no free rotation name after "${newest.stamp}-${newest.seq}": remove the rotated files dated in the future`,
+    );
   return { stamp: newest.stamp, seq: newest.seq + 1 };
 }
 

@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { RuntimeService } from '../ports/runtime-service.js';
 import { crashPoint } from './crash-point.js';
+import { moveNoReplace } from './move-no-replace.js';
 import { nextKey, rotatedPath, type RotationKey } from './naming.js';
 
 /** A failed rotation; `step` tells a rename failure (nothing changed) from a reopen failure (undone). */
@@ -41,12 +42,22 @@ export async function rotateLive(
   logPath: string,
   keys: readonly RotationKey[],
 ): Promise<string> {
-  const { fs } = deps;
-  const target = rotatedPath(logPath, nextKey(deps.clock.now(), keys));
-  try {
-    await fs.rename(logPath, target);
-  } catch (cause) {
-    throw new RotationError('rename', `failed to rename "${logPath}" to "${target}"`, { cause });
+  const taken = [...keys];
+  let target = '';
+  for (let attempt = 0; ; attempt++) {
+    const key = nextKey(deps.clock.now(), taken);
+    target = rotatedPath(logPath, key);
+    try {
+      await moveNoReplace(deps.fs, logPath, target);
+      break;
+    } catch (cause) {
+      // A name made since the directory was listed is never replaced: the next free one is taken.
+      if (errnoCode(cause) === 'EEXIST' && attempt < 3) {
+        taken.push(key);
+        continue;
+      }
+      throw new RotationError('rename', `failed to rename "${logPath}" to "${target}"`, { cause });
+    }
   }
   crashPoint('after-rename');
   try {
@@ -65,7 +76,7 @@ export async function rotateLive(
   crashPoint('after-reopen');
   // Durability of the rename is not needed for safety (a lost rename only undoes the rotation), so the
   // directory is synced off the critical path of a fast writer.
-  fs.fsyncDir(path.dirname(logPath)).catch(() => {});
+  deps.fs.fsyncDir(path.dirname(logPath)).catch(() => {});
   return target;
 }
 

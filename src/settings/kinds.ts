@@ -103,7 +103,14 @@ export function freeThreshold(example: string): Kind<FreeThreshold, string | num
 }
 
 /** Milliseconds: a duration string with a unit, or (library only) a number of milliseconds. */
-export function duration(opts: { example: string; timer?: boolean }): Kind<number, string | number> {
+export function duration(opts: {
+  example: string;
+  timer?: boolean;
+  /** `0` is a value too (e.g. "no limit"). */
+  zero?: boolean;
+  /** The longest value accepted, and the rule that says so. */
+  max?: { ms: number; rule: string };
+}): Kind<number, string | number> {
   return {
     placeholder: 'duration',
     schema: { type: 'string', pattern: '^([0-9]*\\.?[0-9]+(ns|us|µs|ms|s|m|h|d|w))+$' },
@@ -112,7 +119,9 @@ export function duration(opts: { example: string; timer?: boolean }): Kind<numbe
       if (typeof raw === 'number' && origin === 'option') ms = parseDuration(raw);
       else if (typeof raw === 'string') ms = parseDuration(raw);
       else return bad(raw, `must be a duration such as ${opts.example}`, `write "${opts.example}"`);
-      if (!(ms > 0)) bad(raw, `must be a positive duration such as ${opts.example}`);
+      if (opts.zero ? !(ms >= 0) : !(ms > 0))
+        bad(raw, `must be a ${opts.zero ? 'non-negative' : 'positive'} duration such as ${opts.example}`);
+      if (opts.max && ms > opts.max.ms) bad(raw, opts.max.rule);
       if (opts.timer && ms > MAX_TIMER_MS)
         bad(
           raw,

@@ -137,6 +137,20 @@ export const SETTINGS = {
     details:
       'A positive [duration](#sizes-and-durations), at most 24d20h31m23.647s (a Node.js timer). See [What `--monitor-interval` means](#what---monitor-interval-means).',
   }),
+  minRotationInterval: setting({
+    kind: duration({
+      example: '100ms',
+      zero: true,
+      max: { ms: 3_600_000, rule: 'must be a duration from 0 to 1h such as 100ms' },
+    }),
+    flag: '--min-rotation-interval',
+    default: '100ms',
+    library: true,
+    nodeWide: true,
+    help: 'least time between two rotations of one container, so a tiny limit cannot start a rotation storm; 0 for none',
+    details:
+      'A [duration](#sizes-and-durations) from `0` (no limit) to `1h`: the least time between two rotation attempts of one container, so a tiny limit or a runaway writer cannot start a rotation storm. At the default a container is rotated at most 10 times a second (100 MB/s at a 10Mi limit); over that its log grows past the limit until the interval has passed. See [security.md](security.md#no-rotation-storms).',
+  }),
   maxAge: optionalSetting({
     kind: duration({ example: '7d' }),
     flag: '--max-age',

@@ -254,6 +254,11 @@ describe('hostile and odd files', () => {
         if (sabotage.when === 'rename' && from === logPath) await steal(from);
         return nodeFileSystem.rename(from, to);
       },
+      async link(from, to) {
+        // The rotation's rename is a link() then unlink(), so that it never replaces a file.
+        if (sabotage.when === 'rename' && from === logPath) await steal(from);
+        return nodeFileSystem.link(from, to);
+      },
     };
     const s = await scenario(logPath, { maxFiles: 4, fs });
     await s.rotate(3);

@@ -57,6 +57,8 @@ interface Entry {
   rate: RateEstimator;
   /** Size at the last stat. */
   lastSize: number;
+  /** Error code of the last failed stat, so a lasting failure is logged once, not at every write. */
+  statError: string | undefined;
   closed: boolean;
   /** Events seen in the directory, and how many of them a pass has covered. */
   changes: number;
@@ -145,6 +147,7 @@ export class LogTrigger implements ChangeTracker {
       backoffMs: this.#opts.failureBackoffMs,
       rate: new RateEstimator(),
       lastSize: 0,
+      statError: undefined,
       closed: false,
       // Writes between the pass that found the log and the start of the watch went unseen: one more check.
       changes: 1,
@@ -276,16 +279,29 @@ export class LogTrigger implements ChangeTracker {
     let size: number | undefined;
     try {
       size = await this.#opts.size(logPath);
-    } catch {
-      // Missing between a rename and the reopen, or gone: the pass deals with it.
+      entry.statError = undefined;
+    } catch (err) {
+      // Missing between a rename and the reopen, or gone: the pass deals with it. Anything else (EMFILE
+      // while the metrics port is flooded, EACCES) stops rotation of this log: say so, once per cause.
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code !== 'ENOENT' && entry.statError !== code) {
+        entry.statError = code;
+        this.#opts.logger.warn(
+          { id, path: logPath, err },
+          'cannot stat live log; rotation waits for the next pass',
+        );
+      }
     }
     try {
       if (size !== undefined) {
         entry.rate.sample(size, started);
         entry.lastSize = size;
         this.#opts.onSize?.(id, size, limit);
+        // An empty log is never rotated (a limit of 0 would otherwise turn crilog's own reopen into the
+        // next rotation), so its events (crilog's rename and reopen among them) need no check.
         if (
           limit >= 0 &&
+          size > 0 &&
           size >= limit &&
           performance.now() >= entry.holdUntil &&
           !entry.closed &&
@@ -297,12 +313,17 @@ export class LogTrigger implements ChangeTracker {
             // Do not hammer a runtime that cannot reopen: back off, the writer keeps writing meanwhile.
             entry.holdUntil = performance.now() + entry.backoffMs;
             entry.backoffMs = Math.min(entry.backoffMs * 2, 30_000);
-            this.#opts.logger.debug(
-              { id, path: logPath, err: report.error },
+            this.#opts.logger.warn(
+              { id, path: logPath, err: report.error, retryInMs: entry.backoffMs },
               'triggered check failed; backing off',
             );
           } else {
             entry.backoffMs = this.#opts.failureBackoffMs;
+          }
+          if (report.retryInMs !== undefined) {
+            // Held back by the rotation rate limit: look again when it allows, even without a new write.
+            entry.holdUntil = performance.now() + report.retryInMs;
+            entry.dirty = true;
           }
           if (report.action === 'rotated') size = entry.lastSize = 0;
         }
@@ -319,5 +340,6 @@ export class LogTrigger implements ChangeTracker {
     } else if (entry.dirty) {
       this.#poke(entry);
     }
+    // #poke schedules the re-check at holdUntil when the rate limit held this one back.
   }
 }
