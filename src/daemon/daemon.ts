@@ -307,13 +307,18 @@ export class Daemon {
     manager.on('pass', (report) => this.#onPass(report));
     manager.on('budget', (e) => {
       for (const id of this.#seen.keys()) this.#disk.invalidate(id);
-      const fields = { limitBytes: e.limitBytes, usedBytes: e.usedBytes, removed: e.removed };
+      const fields = {
+        limitBytes: e.limitBytes,
+        usedBytes: e.usedBytes,
+        removed: e.removed,
+        ...(e.rotated?.length ? { rotatedEarly: e.rotated } : {}),
+      };
       if (e.usedBytes > e.limitBytes)
         this.#log.warn(
           fields,
           'over the node log budget with only live logs left to delete; live logs are never deleted',
         );
-      else if (e.removed.length > 0)
+      else if (e.removed.length > 0 || (e.rotated?.length ?? 0) > 0)
         this.#log.info(fields, 'deleted the oldest rotated logs to stay within the node log budget');
     });
     manager.on('disk-pressure', (e) => this.#onDiskPressure(e));

@@ -110,6 +110,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
             if (e.removed.length > 0) this.emit('removed', { reason: 'budget', paths: e.removed });
           },
           young: () => isYoung(this),
+          rotate: (id) => this.#rotateForBudget(id),
         });
   }
 
@@ -304,6 +305,16 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
         );
     this.emit('pass', report);
     return report;
+  }
+
+  /** A rotation ahead of the limit, for the budget: the same check, forced, under the container's lock. */
+  async #rotateForBudget(id: string): Promise<{ rotatedTo: string; bytes: number } | null> {
+    if (this.#stopping) return null;
+    const ctx = this.#context();
+    const report = await this.#mutex.run(id, () => checkContainer(ctx, id, { force: true }));
+    return report.action === 'rotated' && report.rotatedTo
+      ? { rotatedTo: report.rotatedTo, bytes: report.size ?? 0 }
+      : null;
   }
 
   /** Drops what is kept of containers the runtime has not listed for `STATE_GRACE_MS`. */

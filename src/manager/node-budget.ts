@@ -10,10 +10,31 @@ interface Usage {
   bytes: number;
 }
 
+/** What the budget gets back from rotating one container's live log ahead of its limit. */
+export interface BudgetRotation {
+  /** The rotated file, now history the budget may delete. */
+  rotatedTo: string;
+  bytes: number;
+}
+
+interface Measured {
+  logPath: string;
+  live: number;
+  rotated: RotatedFile[];
+}
+
 /**
  * A byte budget for all managed logs of a node. Checks keep a cheap running estimate; only when the
- * estimate is over the limit are the files listed again and the oldest rotated files of the biggest
- * users deleted, one at a time, until the node is under budget. Live logs are never deleted.
+ * estimate is over the limit are the files listed again and the budget enforced, so that a runaway
+ * writer pays for itself instead of erasing its neighbours' history:
+ *
+ * 1. while the live logs alone exceed the budget, the largest live logs are rotated (below their own
+ *    limit if need be), which turns their bytes into history;
+ * 2. then, while over, the container using the most bytes loses its oldest rotated file; a container
+ *    whose bytes are all in its live log has that log rotated first.
+ *
+ * Live logs are never deleted, and each container is rotated at most once per enforcement (the storm
+ * guards of a normal rotation apply too).
  */
 export class NodeBudget {
   readonly #usage = new Map<string, Usage>();
@@ -28,6 +49,8 @@ export class NodeBudget {
       emit: (e: BudgetEvent) => void;
       /** Files within the shippers' grace period (`minRotatedAge`) are never budget victims. */
       young?: () => (file: RotatedFile) => boolean;
+      /** Rotates a running container's live log now, whatever its size; `null` when it was not. */
+      rotate?: (id: string) => Promise<BudgetRotation | null>;
     },
   ) {}
 
@@ -56,20 +79,42 @@ export class NodeBudget {
   }
 
   async #enforce(): Promise<string[]> {
-    const state = new Map<string, { logPath: string; live: number; rotated: RotatedFile[] }>();
+    const state = new Map<string, Measured>();
     for (const [id, { logPath }] of this.#usage) state.set(id, await this.#measure(logPath));
-    const total = (s: { live: number; rotated: RotatedFile[] }) =>
-      s.live + s.rotated.reduce((n, r) => n + r.size, 0);
+    const total = (s: Measured) => s.live + s.rotated.reduce((n, r) => n + r.size, 0);
     let used = [...state.values()].reduce((n, s) => n + total(s), 0);
     const removed: string[] = [];
     const young = this.deps.young?.() ?? (() => false);
     const deletable = (s: { rotated: RotatedFile[] }) => s.rotated.findIndex((r) => !young(r));
+    const rotated: string[] = [];
+    const tried = new Set<string>();
+    const rotatable = ([id, s]: [string, Measured]) => s.live > 0 && !tried.has(id) && !!this.deps.rotate;
+    const rotateLive = async (id: string, s: Measured) => {
+      tried.add(id);
+      const r = await this.deps.rotate!(id).catch(() => null);
+      if (!r) return;
+      rotated.push(r.rotatedTo);
+      s.rotated.push({ path: r.rotatedTo, size: r.bytes, stamp: '', seq: 0, codec: null, mtimeMs: 0, ino: 0 });
+      s.live = 0; // what the runtime wrote since is small, and counted at the next measurement
+    };
+    // 1. Live logs alone over the budget: the largest ones become history first.
+    const liveSum = () => [...state.values()].reduce((n, s) => n + s.live, 0);
+    while (liveSum() > this.limit) {
+      const largest = [...state.entries()].filter(rotatable).sort((a, b) => b[1].live - a[1].live)[0];
+      if (!largest) break;
+      await rotateLive(...largest);
+    }
+    // 2. The biggest consumer pays first (files in their grace period excepted).
     while (used > this.limit) {
       const victim = [...state.entries()]
-        .filter(([, s]) => deletable(s) >= 0)
+        .filter((e) => deletable(e[1]) >= 0 || rotatable(e))
         .sort((a, b) => total(b[1]) - total(a[1]))[0];
       if (!victim) break; // only live logs (and files in their grace period) left: nothing crilog may delete
       const [id, s] = victim;
+      if (deletable(s) < 0) {
+        await rotateLive(id, s);
+        continue;
+      }
       const oldest = s.rotated.splice(deletable(s), 1)[0]!;
       await this.deps.mutex.run(id, async () => {
         await this.deps.compressions.cancel(oldest.path);
@@ -78,11 +123,11 @@ export class NodeBudget {
       used -= oldest.size;
       this.#usage.set(id, { logPath: s.logPath, bytes: total(s) });
     }
-    this.deps.emit({ limitBytes: this.limit, usedBytes: used, removed });
+    this.deps.emit({ limitBytes: this.limit, usedBytes: used, removed, rotated });
     return removed;
   }
 
-  async #measure(logPath: string): Promise<{ logPath: string; live: number; rotated: RotatedFile[] }> {
+  async #measure(logPath: string): Promise<Measured> {
     const set = await listLogFiles(logPath, this.deps.fs);
     try {
       return { logPath, live: (await this.deps.fs.lstat(logPath)).size, rotated: set.rotated };

@@ -195,7 +195,7 @@ describe('compression choice', () => {
 });
 
 describe('node budget', () => {
-  it('deletes the oldest rotated files of the biggest users first and never a live log', async () => {
+  it('makes the biggest user pay first, rotating a live log that holds all its bytes, never deleting one', async () => {
     const { manager, files } = await node(
       {
         big: {
@@ -220,13 +220,35 @@ describe('node budget', () => {
       'L'.repeat(450),
     );
     await manager.rotateOnce();
-    // 3450 used: the biggest user with rotated files (big, 1300) loses its oldest (400), then 3050 is still
-    // over, so big loses the next one (big 900 vs small 150), leaving 2650.
-    expect(await files('big')).toEqual(['0.log']);
+    // 3450 used: the biggest user is huge (2000, all of it live), so its live log is rotated and that
+    // rotation deleted, leaving 1450; big (1300) and small keep their history.
+    expect(await files('big')).toEqual(['0.log', '0.log.20261101-000000', '0.log.20261102-000000']);
     expect(await files('small')).toEqual(['0.log', '0.log.20261101-000000']);
     expect(await files('huge')).toEqual(['0.log']);
-    expect(events.at(-1)).toMatchObject({ usedBytes: 2650 });
-    expect(manager.usage).toEqual({ usedBytes: 2650, limitBytes: 3000 });
+    expect(events.at(-1)).toMatchObject({ usedBytes: 1450, rotated: [expect.stringMatching(/huge/)] });
+    expect(manager.usage).toEqual({ usedBytes: 1450, limitBytes: 3000 });
+  });
+
+  it('never rewards a runaway live log with its neighbours\' history', async () => {
+    // The reproduction of issue 13: node limit 1000, budget 2000, one pod at max-size 100T with a
+    // live log of 3100; before, the victim's rotations went and usage stayed over the budget.
+    const { manager, files } = await node(
+      {
+        runaway: { live: 3100, annotations: { 'crilog.io/max-size': '100T' } },
+        victim: {
+          live: 100,
+          rotated: [
+            ['20261126-000000', 500],
+            ['20261126-010000', 500],
+          ],
+        },
+      },
+      { maxSize: 1000, maxTotalSize: 2000, compression: 'none' },
+    );
+    await manager.rotateOnce();
+    expect(await files('victim')).toEqual(['0.log', '0.log.20261126-000000', '0.log.20261126-010000']);
+    expect(await files('runaway')).toEqual(['0.log']);
+    expect(manager.usage.usedBytes).toBeLessThanOrEqual(2000);
   });
 
   it('is checked when a trigger rotates one container', async () => {

@@ -166,6 +166,8 @@ export interface BudgetEvent {
   usedBytes: number;
   /** Rotated files deleted to get under the budget. */
   removed: string[];
+  /** Live logs rotated ahead of their limit because live logs alone were over the budget (new names). */
+  rotated?: string[];
 }
 
 /** Event map of `ContainerLogManager` (an `EventEmitter`). */

@@ -119,8 +119,9 @@ describe('runtime faults', () => {
     const fs: FileSystem = {
       ...nodeFileSystem,
       async link(from, to) {
-        // The move back waits until the late reopen made a new live file: the EEXIST branch.
-        if (holdLink)
+        // The move back (a link to the live name; the rotation itself links to the rotated name) waits
+        // until the late reopen made a new live file: the EEXIST branch.
+        if (holdLink && to === late.rt!.logPath)
           await waitFor('the late reopen before the move back', () => late.rt!.reopens.completed >= 1);
         return nodeFileSystem.link(from, to);
       },
