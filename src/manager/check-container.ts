@@ -11,6 +11,7 @@ import { RotationError, rotateLive } from '../rotation/rotate-live.js';
 import type { CompressionQueue } from './compression-queue.js';
 import type { NormalizedOptions } from './options.js';
 import { removeRotated } from './remove-rotated.js';
+import { trimExcess } from './trim-excess.js';
 import type { ContainerReport, ManagerEvents, RemovalReason, RotationReason } from './types.js';
 
 /** Everything one container check needs; built once per pass or trigger. */
@@ -97,7 +98,8 @@ export async function checkContainer(
       );
     }
     report.size = st?.size ?? 0;
-    const set = await listLogFiles(logPath, ctx.options.fs);
+    // Only the rotations that can be kept are stat'ed; older names are removed in bounded batches.
+    const set = await listLogFiles(logPath, ctx.options.fs, { measure: policy.maxFiles });
     report.removed = await tidy(ctx, id, set, st, policy);
     const reason =
       st && running && policy.maxSize >= 0 ? await rotationDue(ctx, st, set, policy, force) : null;
@@ -256,7 +258,7 @@ async function tidy(
   policy: RotationPolicy,
 ): Promise<string[]> {
   const { fs } = ctx.options;
-  const removed: string[] = [];
+  const removed = await trimExcess(fs, ctx.compressions, set.excess);
   for (const leftover of set.leftovers) {
     const raw = leftover.endsWith(TMP_SUFFIX) ? leftover.slice(0, -TMP_SUFFIX.length) : leftover;
     if (ctx.compressions.isBusy(raw)) continue;

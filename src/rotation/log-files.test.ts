@@ -44,3 +44,26 @@ describe('listLogFiles', () => {
     expect(await getAllLogs(path.join(dir, 'gone', '0.log'))).toEqual([path.join(dir, 'gone', '0.log')]);
   });
 });
+
+describe('listLogFiles with measure', () => {
+  it('stats only the newest rotations and hands back older names, oldest first, as excess', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, '0.log');
+    const names = Array.from({ length: 30 }, (_, i) => `0.log.20260101-120000-${i + 1}.gz`);
+    for (const n of names) await fsp.writeFile(path.join(dir, n), n);
+    await fsp.writeFile(path.join(dir, '0.log.20260101-120000-30'), 'raw twin');
+    await fsp.writeFile(path.join(dir, '0.log.20260101-120000-29.tmp'), 'tmp');
+    const set = await listLogFiles(log, undefined, { measure: 3 });
+    expect(set.rotated.map((r) => path.basename(r.path))).toEqual(names.slice(27));
+    expect(set.leftovers.map((p) => path.basename(p)).sort()).toEqual([
+      '0.log.20260101-120000-29.tmp',
+      '0.log.20260101-120000-30',
+    ]);
+    expect(set.excess.map((p) => path.basename(p))).toEqual(
+      names
+        .slice(0, 27)
+        .sort((a, b) => Number(/-(\d+)\.gz$/.exec(a)![1]) - Number(/-(\d+)\.gz$/.exec(b)![1])),
+    );
+    expect(set.excessCount).toBe(27);
+  });
+});
