@@ -37,6 +37,9 @@ export interface DaemonOptions {
   reload?: { load: () => Promise<DaemonConfig>; setLogLevel?: (level: DaemonConfig['logLevel']) => void };
 }
 
+/** How long a `/status` answer is served again before it is computed anew. */
+export const STATUS_REUSE_MS = 1000;
+
 /** Per-container memory of the daemon, for `/status`. */
 interface Seen {
   rotations: number;
@@ -60,6 +63,11 @@ export class Daemon {
   #trigger: LogTrigger | undefined;
   #scheduler: PassScheduler | undefined;
   #server: RunningHttpServer | undefined;
+  #guard: RootGuardRuntime | undefined;
+  /** The `/status` computation in progress, shared by every request that arrives meanwhile. */
+  #statusRun: Promise<StatusReport> | undefined;
+  /** The last `/status` answer and when it was made; reused for `STATUS_REUSE_MS`. */
+  #statusLast: { at: number; report: StatusReport } | undefined;
   #unbind: (() => void) | undefined;
   #ready = false;
   #readyError: string | undefined = 'no pass yet';
@@ -154,12 +162,12 @@ export class Daemon {
       });
       await this.#probe(this.#handle);
       // Statuses are cached (log paths never change for a container id); the guard sees every answer.
-      const guard = new RootGuardRuntime(
+      const guard = (this.#guard = new RootGuardRuntime(
         new StatusCachingRuntime(this.#handle.runtime),
         config.logRoots,
         (err) =>
           this.#log.warn({ id: err.containerId, path: err.logPath, roots: config.logRoots }, err.message),
-      );
+      ));
       const manager = new ContainerLogManager({
         runtime: guard,
         ...managerOptions(config),
@@ -420,11 +428,28 @@ export class Daemon {
     );
   }
 
-  /** The daemon's view of every container: files as `crilog status` sees them, plus rotation counts. */
-  async statusReport(): Promise<StatusReport> {
-    if (!this.#handle) throw new Error('the daemon has not started');
+  /**
+   * The daemon's view of every container: files as `crilog status` sees them, plus rotation counts.
+   * It costs the runtime nothing (containers and paths are what the passes last learned, through the
+   * root guard), at most one computation runs at a time, and an answer is reused for
+   * `STATUS_REUSE_MS`, so a client polling `/status` in a loop cannot make crilog work harder.
+   */
+  statusReport(): Promise<StatusReport> {
+    const last = this.#statusLast;
+    if (last && performance.now() - last.at < STATUS_REUSE_MS) return Promise.resolve(last.report);
+    this.#statusRun ??= this.#computeStatus()
+      .then((report) => {
+        this.#statusLast = { at: performance.now(), report };
+        return report;
+      })
+      .finally(() => (this.#statusRun = undefined));
+    return this.#statusRun;
+  }
+
+  async #computeStatus(): Promise<StatusReport> {
+    if (!this.#handle || !this.#guard) throw new Error('the daemon has not started');
     const report = await collectStatus({
-      runtime: this.#handle.runtime,
+      runtime: this.#guard.known(),
       logRoots: this.config.logRoots,
       maxSize: this.config.maxSize,
       maxFiles: this.config.maxFiles,

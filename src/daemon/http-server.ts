@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { CrilogError } from '../errors/crilog-error.js';
 import type { ListenAddress } from '../units/listen-address.js';
 import type { Logger } from '../ports/logger.js';
@@ -23,6 +23,30 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
+/** Limits that keep the metrics port from costing crilog more than a bounded share of its resources. */
+export interface HttpLimits {
+  /**
+   * Connections held at once; more are closed as soon as they are accepted. This is also what keeps
+   * file descriptors in reserve: a flood of idle connections can never take more than this many of
+   * them, so directory listings, compressions and the runtime socket always have theirs.
+   */
+  maxConnections: number;
+  /** A client must have sent its request headers within this long of connecting, ms. */
+  headersTimeoutMs: number;
+  /** A whole request must have arrived within this long, ms. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long, ms. */
+  keepAliveTimeoutMs: number;
+}
+
+/** The limits `crilog daemon` uses: ample for Prometheus and a few humans, small for a flood. */
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
+  maxConnections: 64,
+  headersTimeoutMs: 5000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 2000,
+};
+
 function send(res: ServerResponse, code: number, type: string, body: string): void {
   res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
@@ -36,6 +60,7 @@ export async function startHttpServer(
   address: ListenAddress,
   handlers: HttpHandlers,
   logger: Logger,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
 ): Promise<RunningHttpServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = (req.url ?? '/').split('?')[0];
@@ -75,14 +100,45 @@ export async function startHttpServer(
         );
     }
   };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      logger.error({ err, url: req.url }, 'HTTP handler failed');
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
-      else res.destroy();
-    });
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often those two timeouts are enforced: often enough that a slow client is cut near them.
+      connectionsCheckingInterval: Math.max(250, Math.min(1000, limits.headersTimeoutMs / 2)),
+    },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        logger.error({ err, url: req.url }, 'HTTP handler failed');
+        if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // Node's header timeout only runs once a request has begun: a client that connects and never sends
+  // a byte would hold its connection (and descriptor) forever. Such a connection gets the same time.
+  const silent = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    timer.unref();
+    silent.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
   });
-  server.keepAliveTimeout = 5000;
+  server.on('request', (req: IncomingMessage) => clearTimeout(silent.get(req.socket)));
+  let refusedLogged = 0;
+  server.on('drop', () => {
+    // Logged at most once a minute: the flood itself must not flood the log.
+    const now = Date.now();
+    if (now - refusedLogged < 60_000) return;
+    refusedLogged = now;
+    logger.warn(
+      { maxConnections: limits.maxConnections },
+      'metrics port at its connection limit; closing new connections (a flood of idle clients?)',
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const why =

@@ -101,8 +101,12 @@ export class OutsideRootsError extends CrilogError {
  */
 export class RootGuardRuntime implements RuntimeService {
   readonly #warned = new Set<string>();
-  /** Containers whose last status was inside the roots: their reopen needs no extra round trip. */
-  readonly #allowed = new Set<string>();
+  /**
+   * The last status of each container, as the guard answered it (verified path) or refused it: what
+   * `known()` serves, and what lets a reopen go without an extra round trip.
+   */
+  readonly #last = new Map<string, ContainerStatus | OutsideRootsError>();
+  #lastList: ContainerInfo[] = [];
   /** Resolved roots, refreshed at every list (once per interval) rather than resolved per check. */
   #realRoots: Promise<string[]> | undefined;
 
@@ -117,7 +121,8 @@ export class RootGuardRuntime implements RuntimeService {
     this.#realRoots = resolveRoots(this.roots);
     // Forget removed containers so the sets follow the node's churn instead of growing.
     const present = new Set(list.map((c) => c.id));
-    for (const id of this.#allowed) if (!present.has(id)) this.#allowed.delete(id);
+    for (const id of this.#last.keys()) if (!present.has(id)) this.#last.delete(id);
+    this.#lastList = list;
     for (const key of this.#warned)
       if (!present.has(key.slice(0, key.indexOf('\0')))) this.#warned.delete(key);
     return list;
@@ -131,8 +136,8 @@ export class RootGuardRuntime implements RuntimeService {
       ? null
       : await verifiedLogPath(status.logPath, this.roots, await this.#realRoots);
     if (verified === null) {
-      this.#allowed.delete(id);
       const error = new OutsideRootsError(id, status.logPath, this.roots, problem);
+      this.#last.set(id, error);
       const key = `${id}\0${status.logPath}`;
       if (!this.#warned.has(key)) {
         this.#warned.add(key);
@@ -140,14 +145,40 @@ export class RootGuardRuntime implements RuntimeService {
       }
       throw error;
     }
-    this.#allowed.add(id);
     // The check works on the directory as resolved now, once, not on a path a symlink could redirect.
-    return verified === status.logPath ? status : { ...status, logPath: verified };
+    const answer = verified === status.logPath ? status : { ...status, logPath: verified };
+    this.#last.set(id, answer);
+    return answer;
   }
 
   async reopenContainerLog(id: string): Promise<void> {
     // The manager reopens right after a status call; a direct caller gets the same check.
-    if (!this.#allowed.has(id)) await this.containerStatus(id);
+    if (!this.#lastAllowed(id)) await this.containerStatus(id);
     await this.inner.reopenContainerLog(id);
+  }
+
+  #lastAllowed(id: string): boolean {
+    const last = this.#last.get(id);
+    return last !== undefined && !(last instanceof OutsideRootsError);
+  }
+
+  /**
+   * A view that answers from memory only: the latest list, and each container's latest status as this
+   * guard answered it (a refused one fails with its `OutsideRootsError`, one not checked yet with
+   * a plain error saying so). For `/status`, which must cost the runtime nothing per request.
+   */
+  known(): RuntimeService {
+    return {
+      listContainers: async () => this.#lastList,
+      containerStatus: async (id) => {
+        const last = this.#last.get(id);
+        if (last instanceof OutsideRootsError) throw last;
+        if (!last) throw new Error('not checked by a pass yet');
+        return last;
+      },
+      reopenContainerLog: async () => {
+        throw new Error('the known() view of the runtime cannot reopen logs');
+      },
+    };
   }
 }

@@ -5,7 +5,7 @@ import type { ContainerState, ContainerStatus, RuntimeService } from '../../port
 import { resolvePolicy, type PolicyBounds, type RotationPolicy } from '../../policy/container-policy.js';
 import { listLogFiles } from '../../rotation/log-files.js';
 import { Limiter } from '../../util/limiter.js';
-import { isUnderRoots } from '../root-guard.js';
+import { isUnderRoots, pathProblem } from '../root-guard.js';
 import { gzipUncompressedSize } from './gzip-size.js';
 
 /** One container in `crilog status` and `GET /status`. Sizes are bytes; `null` means unknown. */
@@ -133,10 +133,12 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
         } catch (err) {
           row.note = hasErrorCode(err, 'ERR_CONTAINER_NOT_FOUND')
             ? 'removed'
-            : `status failed: ${(err as Error).message}`;
+            : hasErrorCode(err, 'ERR_UNSAFE_PATH')
+              ? 'outside log roots or not a normalized path: not managed'
+              : `status failed: ${(err as Error).message}`;
           return row;
         }
-        if (!isUnderRoots(row.logPath, options.logRoots)) {
+        if (pathProblem(row.logPath) !== null || !isUnderRoots(row.logPath, options.logRoots)) {
           row.note = 'outside log roots: not managed';
           return row;
         }

@@ -1,0 +1,61 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseListenAddress } from '../config/daemon-config.js';
+import type { Logger } from '../ports/logger.js';
+import { DEFAULT_HTTP_LIMITS, startHttpServer, type RunningHttpServer } from './http-server.js';
+
+const servers: RunningHttpServer[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+const handlers = {
+  metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
+  ready: () => ({ ok: true }),
+  status: async () => ({}),
+};
+
+function idle(port: number): Promise<{ socket: Socket; closed: Promise<number> }> {
+  const socket = connect(port, '127.0.0.1');
+  sockets.push(socket);
+  socket.on('error', () => {});
+  const closed = once(socket, 'close').then(() => performance.now());
+  return once(socket, 'connect').then(() => ({ socket, closed }));
+}
+
+describe('metrics server limits', () => {
+  it('has sensible defaults', () => {
+    expect(DEFAULT_HTTP_LIMITS).toEqual({
+      maxConnections: 64,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 2000,
+    });
+  });
+
+  it('holds at most maxConnections idle connections, warns once, and closes idle ones after the header timeout', async () => {
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (_o, m) => warnings.push(String(m)), error() {} };
+    const server = await startHttpServer(parseListenAddress('127.0.0.1:0'), handlers, logger, {
+      maxConnections: 5,
+      headersTimeoutMs: 600,
+      requestTimeoutMs: 1200,
+      keepAliveTimeoutMs: 500,
+    });
+    servers.push(server);
+    const started = performance.now();
+    const flood = await Promise.all(Array.from({ length: 40 }, () => idle(server.port)));
+    const closedAt = await Promise.all(flood.map((f) => f.closed));
+    const early = closedAt.filter((t) => t - started < 500).length;
+    // All but the 5 admitted were dropped on accept; those 5 were cut by the timeouts, not held forever.
+    expect(early).toBeGreaterThanOrEqual(35);
+    expect(Math.max(...closedAt) - started).toBeLessThan(5000);
+    expect(warnings.filter((w) => /connection limit/.test(w))).toHaveLength(1);
+    // Once the flood is gone the port answers again.
+    const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+    expect(res.status).toBe(200);
+  });
+});
