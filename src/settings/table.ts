@@ -88,7 +88,7 @@ export const SETTINGS = {
     nodeWide: false,
     help: 'rotate a live log at this size; negative turns rotation off',
     details:
-      "A [quantity](#sizes-and-durations) or, in the file, an integer number of bytes. A negative value turns rotation off, and with it all of crilog's work: the daemon then only serves its endpoints. `0` rotates a running container's log at every check.",
+      "A [quantity](#sizes-and-durations) or, in the file, an integer number of bytes. A negative value turns rotation off, and with it all of crilog's work: the daemon then only serves its endpoints. `0` rotates a running container's log at every check where it is not empty (at most once per `minRotationInterval`).",
   }),
   maxFiles: setting({
     kind: integer(2, MAX_FILES_LIMIT, maxFilesRule),
