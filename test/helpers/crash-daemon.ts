@@ -50,16 +50,28 @@ export function isolatedFlags(dir: string, extra: string[] = []): string[] {
 
 /**
  * Spawns `node <main> daemon <flags>`; `crashAt` sets `CRILOG_TEST_CRASH_AT`, the test-only hook
- * that makes the process SIGKILL itself at that step of a rotation.
+ * that makes the process SIGKILL itself at that step of a rotation; `maxOpenFiles` runs it under
+ * that `ulimit -n`.
  */
-export function spawnDaemon(main: string, flags: string[], crashAt?: string): DaemonProcess {
+export function spawnDaemon(
+  main: string,
+  flags: string[],
+  crashAt?: string,
+  options: { maxOpenFiles?: number } = {},
+): DaemonProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' };
   delete env.CRILOG_TEST_CRASH_AT;
   if (crashAt) env.CRILOG_TEST_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, [main, 'daemon', ...flags], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = [main, 'daemon', ...flags];
+  // A lower descriptor limit (`ulimit -n`) makes descriptor exhaustion reachable with a few hundred sockets.
+  const child =
+    options.maxOpenFiles === undefined
+      ? spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(
+          'bash',
+          ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$@"`, 'bash', process.execPath, ...argv],
+          { env, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
   live.add(child);
   const lines: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
