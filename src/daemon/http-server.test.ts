@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseListenAddress } from '../config/daemon-config.js';
+import { parseListenAddress } from '../units/listen-address.js';
 import type { Logger } from '../ports/logger.js';
 import { DEFAULT_HTTP_LIMITS, startHttpServer, type RunningHttpServer } from './http-server.js';
 

@@ -94,7 +94,15 @@ export class NodeBudget {
       const r = await this.deps.rotate!(id).catch(() => null);
       if (!r) return;
       rotated.push(r.rotatedTo);
-      s.rotated.push({ path: r.rotatedTo, size: r.bytes, stamp: '', seq: 0, codec: null, mtimeMs: 0, ino: 0 });
+      s.rotated.push({
+        path: r.rotatedTo,
+        size: r.bytes,
+        stamp: '',
+        seq: 0,
+        codec: null,
+        mtimeMs: 0,
+        ino: 0,
+      });
       s.live = 0; // what the runtime wrote since is small, and counted at the next measurement
     };
     // 1. Live logs alone over the budget: the largest ones become history first.

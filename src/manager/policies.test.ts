@@ -229,7 +229,7 @@ describe('node budget', () => {
     expect(manager.usage).toEqual({ usedBytes: 1450, limitBytes: 3000 });
   });
 
-  it('never rewards a runaway live log with its neighbours\' history', async () => {
+  it("never rewards a runaway live log with its neighbours' history", async () => {
     // The reproduction of issue 13: node limit 1000, budget 2000, one pod at max-size 100T with a
     // live log of 3100; before, the victim's rotations went and usage stayed over the budget.
     const { manager, files } = await node(

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveDaemonConfig } from '../../src/config/daemon-config.js';
+import { resolveSettings } from '../../src/settings/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { StatusReport } from '../../src/daemon/status/collect-status.js';
 import { silentLogger } from '../../src/ports/logger.js';
@@ -30,9 +30,9 @@ describe('GET /status', () => {
     const runtime = new FakeRuntime();
     runtime.add('in', inside);
     runtime.add('sneaky', `${root}/ns_pod_uid/../../elsewhere/0.log`);
-    const config = resolveDaemonConfig({
+    const config = resolveSettings({
       flags: {
-        logRoot: [root],
+        logRoots: [root],
         lockFile: path.join(dir, 'crilog.lock'),
         metricsAddress: '127.0.0.1:0',
         monitorInterval: '1h',

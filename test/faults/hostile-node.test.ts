@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadDaemonConfig } from '../../src/config/daemon-config.js';
+import { loadSettings } from '../../src/settings/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { ContainerLogManager, hasErrorCode, type Logger, type RotationEvent } from '../../src/index.js';
 import { LocalRuntime } from '../../src/runtime/local/index.js';
@@ -54,6 +54,8 @@ describe('a hostile node', () => {
       'runtime: local',
       'logRoots: [logs]',
       'maxSize: 1Mi',
+      // The operator lets tenants go as low as they like: the storm guards alone must hold.
+      'policyMinSize: 0',
       'monitorInterval: 100ms',
       'containers:',
       '  - name: oneline',
@@ -113,9 +115,9 @@ describe('a hostile node', () => {
       warn: (_obj, msg) => warnings.push(String(msg)),
       error() {},
     };
-    const daemonConfig = await loadDaemonConfig({
+    const daemonConfig = await loadSettings({
       runtime: 'cri',
-      logRoot: [root],
+      logRoots: [root],
       lockFile: path.join(tmp.dir, 'crilog.lock'),
       maxSize: '24Ki',
       maxFiles: '3',
