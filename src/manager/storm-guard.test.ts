@@ -68,7 +68,7 @@ describe('rotation storms', () => {
     const runtime = new FakeRuntime();
     expect(new ContainerLogManager({ runtime }).options.minRotationIntervalMs).toBe(100);
     expect(() => new ContainerLogManager({ runtime, minRotationInterval: '2h' })).toThrow(
-      /invalid minRotationInterval "2h": must be a duration from 0 to 1h/,
+      /minRotationInterval "2h" is invalid: must be a duration from 0 to 1h/,
     );
   });
 });
