@@ -99,7 +99,12 @@ export async function checkContainer(
     }
     report.size = st?.size ?? 0;
     // Only the rotations that can be kept are stat'ed; older names are removed in bounded batches.
-    const set = await listLogFiles(logPath, ctx.options.fs, { measure: policy.maxFiles });
+    // With a grace period (minRotatedAge) files beyond maxFiles may have to stay, so all are stat'ed.
+    const set = await listLogFiles(
+      logPath,
+      ctx.options.fs,
+      ctx.options.minRotatedAgeMs > 0 ? {} : { measure: policy.maxFiles },
+    );
     report.removed = await tidy(ctx, id, set, st, policy);
     const reason =
       st && running && policy.maxSize >= 0 ? await rotationDue(ctx, st, set, policy, force) : null;
