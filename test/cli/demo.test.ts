@@ -57,7 +57,7 @@ describe('the first run (npm start)', () => {
       });
       expect(rotated).toBeDefined();
       await waitFor('the status view', async () =>
-        /orders-api\s+running/.test(out) && /rotations/.test(out) ? true : undefined,
+        /orders-api[^\n]*\srunning\s/.test(out) && /rotations/.test(out) ? true : undefined,
       );
       child.kill('SIGINT');
       const [code] = await exited;
