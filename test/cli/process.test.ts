@@ -1,51 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmpdir.js';
 import { useBuiltCli } from './build-cli.js';
-import { LogSink } from './cli-harness.js';
+import { spawnCli, type CliProcess } from '../helpers/cli-process.js';
 
 const cli = useBuiltCli();
 
-interface Proc {
-  child: ChildProcess;
-  logs: LogSink;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const procs: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
-
-function run(args: string[], cwd?: string): Proc {
-  const child = spawn(process.execPath, [cli.main, ...args], {
-    cwd,
-    env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(child);
-  const logs = new LogSink();
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
-    const end = out.lastIndexOf('\n');
-    if (end >= 0) {
-      logs.write(out.slice(0, end + 1));
-      out = out.slice(end + 1);
-    }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exited = once(child, 'exit').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
-  return { child, logs, stderr: () => err, exited };
-}
+/** The built CLI as a child process, killed after the test if still running. */
+const run = (args: string[], cwd?: string): CliProcess => spawnCli(cli.main, args, cwd ? { cwd } : {});
 
 /** Flags for a daemon that needs nothing from the machine: its own lock, an ephemeral port, no runtime. */
 async function isolated() {
