@@ -111,10 +111,16 @@ async function switchIfRotated(state: FollowState, force: boolean): Promise<bool
   if (live && newer[0] && (await isSameFile(newer[0], live))) newer.shift();
   for (const file of newer) {
     if (state.signal?.aborted || state.sink.full) break;
-    for await (const chunk of state.reader.chunks(rotatedEntry(file))) {
-      state.splitter.push(chunk);
-      await state.sink.flush();
-      if (state.signal?.aborted || state.sink.full) break;
+    const entry = rotatedEntry(file);
+    try {
+      for await (const chunk of state.reader.chunks(entry)) {
+        state.splitter.push(chunk);
+        await state.sink.flush();
+        if (state.signal?.aborted || state.sink.full) break;
+      }
+    } finally {
+      // A raw rotation is read once and left behind: its descriptor must not wait for the GC.
+      await entry.file?.close();
     }
     state.splitter.end();
   }
