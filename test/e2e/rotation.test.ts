@@ -56,6 +56,8 @@ describe.skipIf(skipE2eUnlessContainerd())('rotation through a real containerd (
       maxSize: '256Ki',
       maxFiles: 3,
       workers: 2,
+      // the fast writer refills 256Ki within the storm guard's default 100ms
+      minRotationInterval: 0,
     });
     const seen = new Set<number>();
     let rotations = 0;
@@ -148,6 +150,8 @@ describe.skipIf(skipE2eUnlessContainerd())('rotation through a real containerd (
       maxSize: '256Ki',
       maxFiles: 3,
       workers: 2,
+      // the fast writer refills 256Ki within the storm guard's default 100ms
+      minRotationInterval: 0,
     });
     for (let round = 1; round <= 2; round++) {
       await waitFor(`round ${round}: live log over 256Ki`, async () => (await sizeOf(w.logPath)) >= MAX_SIZE);
