@@ -4,7 +4,7 @@ import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { getCodec, isCodecAvailable } from '../codecs/codec.js';
 import { CrilogError } from '../errors/crilog-error.js';
-import type { CodecName } from '../rotation/naming.js';
+import type { CodecName } from '../codecs/codec-names.js';
 
 /** Makes a fresh decompressing stream for one file. */
 export type DecoderFactory = () => Transform;
@@ -28,23 +28,19 @@ const zstdDecoder: DecoderFactory | undefined = isCodecAvailable('zstd')
   : undefined;
 if (zstdDecoder) decoders.set('zstd', zstdDecoder);
 
-/** Restores the built-in decoders (zstd only where `zstd-napi` is installed); for tests. */
-export function resetDecoders(): void {
-  if (zstdDecoder) decoders.set('zstd', zstdDecoder);
-  else decoders.delete('zstd');
-}
-
 /**
- * Registers (or replaces) the decoder the reader uses for `.gz` or `.zst` files. Node 20 has no zstd,
- * so a zstd decoder must be registered before `.zst` files can be read.
+ * Registers (or replaces) the decoder the reader uses for `.gz` or `.zst` files; `null` removes it. Node
+ * 20 has no zstd, so a zstd decoder must be registered before `.zst` files can be read without
+ * `zstd-napi`. Returns a function that puts back what was registered before.
  */
-export function registerDecoder(codec: CodecName, factory: DecoderFactory): void {
-  decoders.set(codec, factory);
-}
-
-/** Removes a registered decoder (tests use it to restore the defaults). */
-export function unregisterDecoder(codec: CodecName): void {
-  decoders.delete(codec);
+export function registerDecoder(codec: CodecName, factory: DecoderFactory | null): () => void {
+  const previous = decoders.get(codec);
+  if (factory) decoders.set(codec, factory);
+  else decoders.delete(codec);
+  return () => {
+    if (previous) decoders.set(codec, previous);
+    else decoders.delete(codec);
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getAllLogs } from '../../src/index.js';
-import { CriTestClient } from '../../src/runtime/cri/index.js';
+import { CriTestClient } from '../helpers/cri-test-client.js';
 import { useBuiltCli } from '../cli/build-cli.js';
 import { isolatedFlags, killDaemons, spawnDaemon } from '../helpers/crash-daemon.js';
 import { makeTempDir } from '../helpers/crash-runtime.js';

@@ -7,7 +7,8 @@ import {
   type RotationEvent,
   type RuntimeErrorEvent,
 } from '../../src/index.js';
-import { CriRuntimeService, CriTestClient } from '../../src/runtime/cri/index.js';
+import { CriRuntimeService } from '../../src/runtime/cri/index.js';
+import { CriTestClient } from '../helpers/cri-test-client.js';
 import { skipE2eUnlessContainerd, useContainerd } from '../helpers/containerd.js';
 import { checkCounters, countersAcross } from './support/log-check.js';
 import { BURST_COUNTER, onlyContainers, startWorkload, waitFor, type Workload } from './support/workload.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CriTestClient } from '../../src/runtime/cri/index.js';
+import { CriTestClient } from '../helpers/cri-test-client.js';
 import { useBuiltCli } from '../cli/build-cli.js';
 import { BURST_COUNTER, startWorkload, waitFor, type Workload } from '../e2e/support/workload.js';
 import { e2eSkipReason, useContainerd } from '../helpers/containerd.js';

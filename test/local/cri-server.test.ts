@@ -8,7 +8,8 @@ import {
   ContainerNotRunningError,
   RuntimeError,
 } from '../../src/errors/crilog-error.js';
-import { CriRuntimeService, CriTestClient, hostNetworkSandboxConfig } from '../../src/runtime/cri/index.js';
+import { CriRuntimeService } from '../../src/runtime/cri/index.js';
+import { CriTestClient, hostNetworkSandboxConfig } from '../helpers/cri-test-client.js';
 import { serveCri } from '../../src/runtime/local/cri-server.js';
 import { LocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import { runRuntimeServer, type RuntimeServerHandle } from '../../src/runtime/local/runtime-server.js';

@@ -2,8 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readLogs, registerDecoder } from '../../src/reader/index.js';
-import { resetDecoders, unregisterDecoder } from '../../src/reader/decoders.js';
+import { readLogs } from '../../src/reader/index.js';
+import { restoreDecoders, swapDecoder } from '../helpers/decoders.js';
 import type { ReadLogsOptions } from '../../src/reader/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/tmpdir.js';
@@ -404,19 +404,19 @@ describe('readLogs with damaged, empty or odd files', () => {
       ),
     );
     await writeRecords(logPath, r.slice(4));
-    unregisterDecoder('zstd');
+    swapDecoder('zstd', null);
     const without = await read(logPath);
     expect(without.warnings).toHaveLength(1);
     expect(without.warnings[0]).toContain(zst);
     expect(without.warnings[0]).toMatch(/reading zstd needs the optional package "zstd-napi"/);
     expect(without.text).toBe(expected(m.slice(r[4]!.line)));
-    registerDecoder('zstd', () => zlib.createGunzip());
+    swapDecoder('zstd', () => zlib.createGunzip());
     try {
       const withDecoder = await read(logPath);
       expect(withDecoder.warnings).toEqual([]);
       expect(withDecoder.text).toBe(expected(m));
     } finally {
-      resetDecoders();
+      restoreDecoders();
     }
   });
 

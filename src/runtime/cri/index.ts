@@ -7,12 +7,6 @@ export {
   type RuntimeVersion,
 } from './cri-runtime-service.js';
 export {
-  CriTestClient,
-  DEFAULT_LIFECYCLE_TIMEOUT_MS,
-  hostNetworkSandboxConfig,
-  type SandboxSpec,
-} from './cri-test-client.js';
-export {
   EXAMPLE_ENDPOINT,
   MAX_UNIX_PATH_BYTES,
   RUNTIME_ENDPOINT_ENV,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CriTestClient, hostNetworkSandboxConfig } from '../../../src/runtime/cri/index.js';
+import { CriTestClient, hostNetworkSandboxConfig } from '../../helpers/cri-test-client.js';
 import type { CriPodSandboxConfig } from '../../../src/runtime/cri/index.js';
 import type { ContainerInfo, ContainerStatus, RuntimeService } from '../../../src/ports/runtime-service.js';
 import type { ContainerdHarness } from '../../helpers/containerd.js';

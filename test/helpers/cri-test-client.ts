@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CriRuntimeService, type CriRuntimeServiceOptions } from './cri-runtime-service.js';
+import { CriRuntimeService, type CriRuntimeServiceOptions } from '../../src/runtime/cri/cri-runtime-service.js';
 import type {
   CriContainer,
   CriContainerConfig,
@@ -9,7 +9,7 @@ import type {
   CriListContainersResponse,
   CriPodSandbox,
   CriPodSandboxConfig,
-} from './messages.js';
+} from '../../src/runtime/cri/messages.js';
 
 /** Sandbox and container lifecycle calls take longer than log calls (runc, mounts, image unpack). */
 export const DEFAULT_LIFECYCLE_TIMEOUT_MS = 30_000;
