@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAllLogs } from '../../src/index.js';
-import { CriTestClient } from '../../src/runtime/cri/index.js';
+import { CriTestClient } from '../helpers/cri-test-client.js';
 import { skipE2eUnlessContainerd, useContainerd, type ContainerdHarness } from '../helpers/containerd.js';
 import { checkInvariants, describeScan } from '../helpers/crash-logs.js';
 import { buildImage, type BuiltImage } from '../helpers/image.js';

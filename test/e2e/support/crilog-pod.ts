@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { getAllLogs } from '../../../src/index.js';
-import type { CriTestClient } from '../../../src/runtime/cri/index.js';
+import type { CriTestClient } from '../../helpers/cri-test-client.js';
 import { loadManifests } from '../../deploy/deploy-files.js';
 import { locate } from '../../deploy/deployment-checks.js';
 import type { ContainerdHarness } from '../../helpers/containerd.js';
