@@ -1,5 +1,4 @@
 export { readLogs, type ReadControls } from './read-logs.js';
 export { readContainerLogs, type ReadContainerLogsOptions } from './container-logs.js';
-export { normalizeReadOptions, type NormalizedReadOptions, type OptionNamer } from './options.js';
 export { registerDecoder, type DecoderFactory } from './decoders.js';
 export type { LogOutput, LineCallback, ReadLogsOptions, ReadSummary, StreamSelector } from './types.js';

@@ -14,7 +14,7 @@ import {
   type RuntimeErrorEvent,
 } from '../../src/index.js';
 import { CriRuntimeService } from '../../src/runtime/cri/index.js';
-import { serveCri, type CriServerHandle } from '../../src/runtime/local/index.js';
+import { serveCri, type CriServerHandle } from '../../src/runtime/local/cri-server.js';
 import { checkInvariants, describeScan, scanLogDir } from '../helpers/crash-logs.js';
 import { makeTempDir, startCounterRuntime, waitFor, type CounterRuntime } from '../helpers/crash-runtime.js';
 
