@@ -46,6 +46,29 @@ describe('the crilog binary', () => {
     await expect(fsp.access(lock)).rejects.toThrow();
   });
 
+  // Issue 15: a duration needs a unit, a timer cannot wait 30 days, and a kubelet key gets crilog's name.
+  it.each([
+    [['--monitor-interval', '10'], '--monitor-interval "10" is invalid: a duration needs a unit; write 10ms'],
+    [['--monitor-interval', '30d'], '--monitor-interval "30d" is invalid: must be at most 24d20h31m23.647s'],
+    [['--max-age', '7'], '--max-age "7" is invalid: a duration needs a unit'],
+  ])('exits 2 for %j, naming the fix', async (bad, message) => {
+    const { flags, lock } = await isolated();
+    const p = run(['daemon', ...flags, ...bad]);
+    expect((await p.exited).code).toBe(2);
+    expect(p.stderr()).toContain(message);
+    await expect(fsp.access(lock)).rejects.toThrow();
+  });
+
+  it("exits 2 for a kubelet key in the config file, naming crilog's key", async () => {
+    const { flags, lock } = await isolated();
+    const file = path.join(path.dirname(lock), 'kubelet.yaml');
+    await fsp.writeFile(file, 'containerLogMaxFiles: 5\n');
+    const p = run(['daemon', ...flags, '--config', file]);
+    expect((await p.exited).code).toBe(2);
+    expect(p.stderr()).toContain("containerLogMaxFiles: unknown key: that is the kubelet's");
+    expect(p.stderr()).toContain('crilog\'s key is "maxFiles"');
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'stops on %s and exits 0 within a few seconds, releasing its lock',
     async (signal) => {

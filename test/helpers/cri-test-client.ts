@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CriRuntimeService, type CriRuntimeServiceOptions } from '../../src/runtime/cri/cri-runtime-service.js';
+import {
+  CriRuntimeService,
+  type CriRuntimeServiceOptions,
+} from '../../src/runtime/cri/cri-runtime-service.js';
 import type {
   CriContainer,
   CriContainerConfig,
