@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from '../units/duration.js';
 import { parseRuntimeEndpoint } from '../units/endpoint.js';
 import { parseListenAddress, type ListenAddress } from '../units/listen-address.js';
 import { parseQuantity } from '../units/quantity.js';
-import { parseFreeThreshold, type FreeThreshold } from '../units/free-threshold.js';
+import { freeThresholdRule, parseFreeThreshold, type FreeThreshold } from '../units/free-threshold.js';
 import {
   COMPRESSION_FORMS,
   compressionPolicy,
@@ -76,7 +76,7 @@ export function quantity(
  * as `example` (or, file and library, a whole number). `0` turns the check off.
  */
 export function freeThreshold(example: string): Kind<FreeThreshold, string | number> {
-  const rule = `must be a percentage of the filesystem such as 10%, or an amount such as ${example}; 0 turns the check off`;
+  const rule = freeThresholdRule(example);
   return {
     placeholder: 'amount|%',
     schema: {

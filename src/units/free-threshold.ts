@@ -4,12 +4,17 @@ import { parseQuantity } from './quantity.js';
 /** A lower bound on free space or free inodes: a share of the filesystem, or an absolute amount. */
 export type FreeThreshold = { percent: number } | { amount: number };
 
+/** The rule every message about a free-space floor states; `example` is an amount (`5Gi`, `100k`). */
+export function freeThresholdRule(example: string): string {
+  return `must be a percentage of the filesystem such as 10%, or an amount such as ${example}; 0 turns the check off`;
+}
+
 /**
  * Parses `10%`, `2.5%`, or an amount: a quantity such as `5Gi` (bytes) or `100k` (inodes). `0` or
  * `0%` turns the check off. Throws InvalidOptionError with the value, the rule and an example.
  */
 export function parseFreeThreshold(text: string, example: string): FreeThreshold {
-  const rule = `must be a percentage of the filesystem such as 10%, or an amount such as ${example}; 0 turns the check off`;
+  const rule = freeThresholdRule(example);
   const value = text.trim();
   const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(value);
   if (pct) {
