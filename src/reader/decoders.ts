@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { chunksOf } from './chunks-of.js';
 import { openRegularFile } from './live-file.js';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
@@ -68,7 +69,7 @@ export async function* decode(file: string, codec: CodecName): AsyncGenerator<Bu
   source.on('error', (err) => decoder.destroy(err));
   source.pipe(decoder);
   try {
-    for await (const chunk of decoder) yield chunk as Buffer;
+    yield* chunksOf(decoder);
   } finally {
     source.destroy();
     decoder.destroy();

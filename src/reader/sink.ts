@@ -13,6 +13,8 @@ export interface LineSink {
 }
 
 const BLOCK = 256 * 1024;
+/** Output bytes that may wait in the stream before the reader stops to let it drain. */
+const MAX_PENDING = 4 * BLOCK;
 /** Below this many bytes a copy loop is faster than `Buffer#copy` (measured on V8 11). */
 const SMALL_COPY = 64;
 const NEWLINE = Buffer.from('\n');
@@ -99,7 +101,11 @@ export class OutputSink implements LineSink {
       this.#pos = 0;
     }
     for (const chunk of this.#ready.splice(0)) {
-      if (!stream.write(chunk)) await drained(stream);
+      // A block is bigger than a pipe's or socket's high-water mark, so `write` says "wait" every time;
+      // waiting for a full drain would serialize parsing with the consumer (`crilog logs | cat` ran at
+      // half of `zcat | cat`). Up to MAX_PENDING bytes stay queued instead, which still bounds memory.
+      stream.write(chunk);
+      if (stream.writableLength > MAX_PENDING) await drained(stream);
       if (this.#error) throw new Error('failed to write the output', { cause: this.#error });
     }
   }
