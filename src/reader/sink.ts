@@ -1,3 +1,5 @@
+import { WriteStream } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { LogOutput } from './types.js';
 
@@ -15,6 +17,8 @@ export interface LineSink {
 const BLOCK = 256 * 1024;
 /** Output bytes that may wait in the stream before the reader stops to let it drain. */
 const MAX_PENDING = 4 * BLOCK;
+/** Written blocks kept for reuse: a fresh 256 KiB block is a fresh mapping to fault in, every time. */
+const MAX_FREE = 8;
 /** Below this many bytes a copy loop is faster than `Buffer#copy` (measured on V8 11). */
 const SMALL_COPY = 64;
 const NEWLINE = Buffer.from('\n');
@@ -34,9 +38,11 @@ export class OutputSink implements LineSink {
   #prefix: Buffer;
   #stream: Writable | null;
   #callback: ((line: string) => void) | null;
-  #block = Buffer.allocUnsafe(BLOCK);
+  #block: Buffer = Buffer.allocUnsafe(BLOCK);
   #pos = 0;
-  #ready: Buffer[] = [];
+  #ready: { block: Buffer; length: number }[] = [];
+  /** Blocks the output is done with; only for outputs known to copy before calling back. */
+  #free: Buffer[] | null = null;
   #lineStart = 0;
   #lineBytes = 0;
   #error: Error | null = null;
@@ -51,7 +57,10 @@ export class OutputSink implements LineSink {
     } else {
       this.#stream = output;
       this.#callback = null;
-      output.on('error', (err: Error) => {
+      // A socket or pipe (process.stdout) and a file stream have handed the bytes to the kernel when
+      // their write calls back; any other Writable may still hold the chunk, so it gets fresh blocks.
+      if (output instanceof Socket || output instanceof WriteStream) this.#free = [];
+      (output as Writable).on('error', (err: Error) => {
         this.#error ??= err;
       });
     }
@@ -96,15 +105,17 @@ export class OutputSink implements LineSink {
     const stream = this.#stream;
     if (!stream) return;
     if (this.#pos > 0) {
-      this.#ready.push(this.#block.subarray(0, this.#pos));
-      this.#block = Buffer.allocUnsafe(BLOCK);
+      this.#ready.push({ block: this.#block, length: this.#pos });
+      this.#block = this.#newBlock();
       this.#pos = 0;
     }
-    for (const chunk of this.#ready.splice(0)) {
+    for (const { block, length } of this.#ready.splice(0)) {
       // A block is bigger than a pipe's or socket's high-water mark, so `write` says "wait" every time;
       // waiting for a full drain would serialize parsing with the consumer (`crilog logs | cat` ran at
       // half of `zcat | cat`). Up to MAX_PENDING bytes stay queued instead, which still bounds memory.
-      stream.write(chunk);
+      const free = this.#free;
+      if (free) stream.write(block.subarray(0, length), () => free.length < MAX_FREE && free.push(block));
+      else stream.write(block.subarray(0, length));
       if (stream.writableLength > MAX_PENDING) await drained(stream);
       if (this.#error) throw new Error('failed to write the output', { cause: this.#error });
     }
@@ -143,9 +154,13 @@ export class OutputSink implements LineSink {
       this.#block = bigger;
       return;
     }
-    this.#ready.push(this.#block);
-    this.#block = Buffer.allocUnsafe(BLOCK);
+    this.#ready.push({ block: this.#block, length: this.#block.length });
+    this.#block = this.#newBlock();
     this.#pos = 0;
+  }
+
+  #newBlock(): Buffer {
+    return this.#free?.pop() ?? Buffer.allocUnsafe(BLOCK);
   }
 }
 

@@ -27,7 +27,8 @@ export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
 /** The highest `maxFiles` anywhere (node, library, annotation): beyond it a directory listing is the cost. */
 export const MAX_FILES_LIMIT = 1_000_000;
 
-const maxFilesRule = `must be an integer from 2 to ${MAX_FILES_LIMIT.toLocaleString('en')} (the live log plus at least one rotated file)`;
+// Grouped by hand: toLocaleString() would load ICU's locale data at every CLI start.
+const maxFilesRule = `must be an integer from 2 to ${String(MAX_FILES_LIMIT).replace(/\B(?=(\d{3})+$)/g, ',')} (the live log plus at least one rotated file)`;
 
 /**
  * Every setting of crilog, once. The flags, the config file's keys and schema, the library's options,
