@@ -76,12 +76,12 @@ export async function startHttpServer(
       case '/healthz':
         return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       case '/readyz': {
-        const r = handlers.ready();
+        const readiness = handlers.ready();
         return send(
           res,
-          r.ok ? 200 : 503,
+          readiness.ok ? 200 : 503,
           'text/plain; charset=utf-8',
-          r.ok ? 'ok\n' : `not ready: ${r.reason ?? 'unknown'}\n`,
+          readiness.ok ? 'ok\n' : `not ready: ${readiness.reason ?? 'unknown'}\n`,
         );
       }
       case '/status': {

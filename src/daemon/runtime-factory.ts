@@ -58,7 +58,11 @@ export const createCriRuntime: RuntimeFactory = async (config, ctx) => {
 export const createLocalRuntime: RuntimeFactory = async (config, ctx) => {
   const logRoot = config.logRoots[0];
   if (logRoot === undefined)
-    throw new InvalidOptionError('the local runtime needs a log root; pass --log-root DIR');
+    throw new InvalidOptionError({
+      key: '--log-root',
+      rule: 'the local runtime needs a log root',
+      hint: 'pass --log-root DIR',
+    });
   const { LocalRuntime } = await import('../runtime/local/local-runtime.js');
   const runtime = new LocalRuntime({ logRoot, logger: ctx.logger, stopGracePeriodMs: 3000 });
   for (const spec of config.containers) runtime.add(spec);

@@ -118,18 +118,18 @@ export class NodeBudget {
         .filter((e) => deletable(e[1]) >= 0 || rotatable(e))
         .sort((a, b) => total(b[1]) - total(a[1]))[0];
       if (!victim) break; // only live logs (and files in their grace period) left: nothing crilog may delete
-      const [id, s] = victim;
-      if (deletable(s) < 0) {
-        await rotateLive(id, s);
+      const [id, files] = victim;
+      if (deletable(files) < 0) {
+        await rotateLive(id, files);
         continue;
       }
-      const oldest = s.rotated.splice(deletable(s), 1)[0]!;
+      const oldest = files.rotated.splice(deletable(files), 1)[0]!;
       await this.deps.mutex.run(id, async () => {
         await this.deps.compressions.cancel(oldest.path);
         removed.push(...(await removeRotated(this.deps.fs, [oldest.path])));
       });
       used -= oldest.size;
-      this.#usage.set(id, { logPath: s.logPath, bytes: total(s) });
+      this.#usage.set(id, { logPath: files.logPath, bytes: total(files) });
     }
     this.deps.emit({ limitBytes: this.limit, usedBytes: used, removed, rotated });
     return removed;

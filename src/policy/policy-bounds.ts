@@ -63,18 +63,18 @@ export function applyBounds(
     clamped.push({ key, annotation: raw[key]?.annotation ?? '', value: raw[key]?.value ?? '', bound, used });
 
   if (wanted.maxSize !== undefined) {
-    const v = wanted.maxSize;
+    const wantedSize = wanted.maxSize;
     const max = bounds.maxSize ?? node.maxSize;
     const min = bounds.minSize ?? Math.min(MI, Math.max(node.maxSize, 0));
-    if (v < 0 && !bounds.allowDisable) {
+    if (wantedSize < 0 && !bounds.allowDisable) {
       clamp('maxSize', 'policyAllowDisable false', String(node.maxSize));
-    } else if (v >= 0 && max >= 0 && v > max) {
+    } else if (wantedSize >= 0 && max >= 0 && wantedSize > max) {
       policy.maxSize = max;
       clamp('maxSize', `policyMaxSize ${max}`, String(max));
-    } else if (v >= 0 && v < min) {
+    } else if (wantedSize >= 0 && wantedSize < min) {
       policy.maxSize = min;
       clamp('maxSize', `policyMinSize ${min}`, String(min));
-    } else policy.maxSize = v;
+    } else policy.maxSize = wantedSize;
   }
   if (wanted.maxFiles !== undefined) {
     const max = bounds.maxFiles ?? node.maxFiles;
@@ -88,14 +88,14 @@ export function applyBounds(
       clamp('maxAgeMs', `policyMinAge ${formatDuration(min)}`, formatDuration(min));
   }
   if (wanted.compression !== undefined) {
-    const c = wanted.compression;
+    const wantedCodec = wanted.compression;
     const allowed = bounds.compression;
-    const range = c.codec === 'none' ? undefined : allowed.codecs[c.codec as CodecName];
+    const range = wantedCodec.codec === 'none' ? undefined : allowed.codecs[wantedCodec.codec as CodecName];
     const bound = `policyCompression ${formatCodecAllowance(allowed)}`;
-    if (c.codec === 'none' ? allowed.none : range !== undefined) {
-      const level = range ? Math.min(Math.max(c.level, range.min), range.max) : c.level;
-      policy.compression = { codec: c.codec, level };
-      if (level !== c.level) clamp('compression', bound, codecText(policy.compression));
+    if (wantedCodec.codec === 'none' ? allowed.none : range !== undefined) {
+      const level = range ? Math.min(Math.max(wantedCodec.level, range.min), range.max) : wantedCodec.level;
+      policy.compression = { codec: wantedCodec.codec, level };
+      if (level !== wantedCodec.level) clamp('compression', bound, codecText(policy.compression));
     } else clamp('compression', bound, codecText(node.compression));
   }
   return { policy, clamped };

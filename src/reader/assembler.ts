@@ -1,5 +1,5 @@
 import { newRecordFields, parseRecord, type RecordFields } from './cri-record.js';
-import { CUT_MARKER, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
+import { CUT_MARKER, DEFAULT_MAX_LINE_BYTES } from './file-line-splitter.js';
 import type { LineSink } from './sink.js';
 import { timestampMs } from './timestamp.js';
 
@@ -47,9 +47,9 @@ export class Assembler {
   /** Feeds one line of a log file, `buf[start, end)` without its newline. */
   record(buf: Buffer, start: number, end: number): void {
     if (end === start) return; // blank lines carry nothing; the runtime never writes them
-    const f = this.#fields;
+    const fields = this.#fields;
     const since = this.#filter.sinceMs;
-    if (!parseRecord(buf, start, end, f)) {
+    if (!parseRecord(buf, start, end, fields)) {
       if (since !== null && this.lastTsMs < since) return;
       const sink = this.sink;
       sink.begin(null, 0, 0);
@@ -58,53 +58,53 @@ export class Assembler {
       return;
     }
     if (since !== null) {
-      const ts = timestampMs(buf, start, f.tsEnd);
+      const ts = timestampMs(buf, start, fields.tsEnd);
       if (!Number.isNaN(ts)) this.lastTsMs = ts;
       // A shape-valid but impossible time (month 13) cannot be placed; it is kept rather than lost.
       if (ts < since) {
         // Chunks older than the cut are dropped one by one, as the kubelet does; a full chunk still
         // closes a line whose newer chunks were kept.
-        if (!f.partial && this.#pending[f.stream] && this.#filter.streams[f.stream])
-          this.#emitPending(f.stream, null, 0, 0);
+        if (!fields.partial && this.#pending[fields.stream] && this.#filter.streams[fields.stream])
+          this.#emitPending(fields.stream, null, 0, 0);
         return;
       }
     }
-    if (!this.#filter.streams[f.stream]) return;
-    if (this.#skipping[f.stream]) {
-      if (!f.partial) this.#skipping[f.stream] = false;
+    if (!this.#filter.streams[fields.stream]) return;
+    if (this.#skipping[fields.stream]) {
+      if (!fields.partial) this.#skipping[fields.stream] = false;
       return;
     }
-    const pending = this.#pending[f.stream];
-    if (f.partial) {
-      const piece = Buffer.from(buf.subarray(f.contentStart, end));
+    const pending = this.#pending[fields.stream];
+    if (fields.partial) {
+      const piece = Buffer.from(buf.subarray(fields.contentStart, end));
       if (pending) {
         pending.chunks.push(piece);
         pending.bytes += piece.length;
       } else
-        this.#pending[f.stream] = {
-          ts: Buffer.from(buf.subarray(start, f.tsEnd)),
+        this.#pending[fields.stream] = {
+          ts: Buffer.from(buf.subarray(start, fields.tsEnd)),
           chunks: [piece],
           bytes: piece.length,
         };
       const max = this.#filter.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-      const p = this.#pending[f.stream]!;
-      if (p.bytes > max) {
+      const held = this.#pending[fields.stream]!;
+      if (held.bytes > max) {
         // A runaway line: show its first `max` bytes with the marker, drop the rest up to its end.
-        const head = Buffer.concat(p.chunks, p.bytes).subarray(0, max);
-        p.chunks = [head, CUT_MARKER];
+        const head = Buffer.concat(held.chunks, held.bytes).subarray(0, max);
+        held.chunks = [head, CUT_MARKER];
         this.#filter.onCut?.(max);
-        this.#emitPending(f.stream, null, 0, 0);
-        this.#skipping[f.stream] = true;
+        this.#emitPending(fields.stream, null, 0, 0);
+        this.#skipping[fields.stream] = true;
       }
       return;
     }
     if (pending) {
-      this.#emitPending(f.stream, buf, f.contentStart, end);
+      this.#emitPending(fields.stream, buf, fields.contentStart, end);
       return;
     }
     const sink = this.sink;
-    sink.begin(buf, start, f.tsEnd);
-    sink.part(buf, f.contentStart, end);
+    sink.begin(buf, start, fields.tsEnd);
+    sink.part(buf, fields.contentStart, end);
     sink.end(false);
   }
 

@@ -7,7 +7,7 @@ import type { Assembler } from './assembler.js';
 import { ChangeWaiter } from './change-waiter.js';
 import { HistoryReader, liveEntry, newestKey, rotatedEntry } from './history.js';
 import { takeSnapshot } from './snapshot.js';
-import type { LineSplitter } from './line-splitter.js';
+import type { FileLineSplitter } from './file-line-splitter.js';
 import type { OpenLogFile } from './live-file.js';
 import type { NormalizedReadOptions } from './options.js';
 import type { OutputSink } from './sink.js';
@@ -20,7 +20,7 @@ export interface FollowState {
   live: OpenLogFile | null;
   /** Newest rotation that existed when `live` was opened: later rotations are what follow must catch up. */
   knownKey: RotationKey | null;
-  splitter: LineSplitter;
+  splitter: FileLineSplitter;
   assembler: Assembler;
   sink: OutputSink;
   reader: HistoryReader;

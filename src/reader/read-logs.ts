@@ -3,7 +3,7 @@ import { errnoCode } from '../ports/file-system.js';
 import { Assembler } from './assembler.js';
 import { follow } from './follow.js';
 import { HistoryReader, liveEntry, newestKey, rotatedEntry, type HistoryEntry } from './history.js';
-import { LineSplitter } from './line-splitter.js';
+import { FileLineSplitter } from './file-line-splitter.js';
 import { normalizeReadOptions, type NormalizedReadOptions } from './options.js';
 import { findSinceStart } from './since.js';
 import { RingSink } from './ring-sink.js';
@@ -78,10 +78,13 @@ export async function runRead(
     }
     const assembler = new Assembler(ring ?? sink, filter);
     assembler.lastTsMs = start.seedTsMs;
-    const splitter = new LineSplitter((buf, s, e) => assembler.record(buf, s, e), {
-      maxLineBytes: opts.maxLineBytes,
-      onCut,
-    });
+    const splitter = new FileLineSplitter(
+      (line, lineStart, lineEnd) => assembler.record(line, lineStart, lineEnd),
+      {
+        maxLineBytes: opts.maxLineBytes,
+        onCut,
+      },
+    );
     // With a ring nothing reaches the output before the history is done, so there is nothing to flush.
     const flush = ring ? async () => {} : () => sink.flush();
 

@@ -2,7 +2,7 @@ import { newRecordFields, parseRecord } from './cri-record.js';
 import type { HistoryEntry, HistoryReader } from './history.js';
 import type { OpenLogFile } from './live-file.js';
 import type { StartPoint } from './tail.js';
-import { LineSplitter } from './line-splitter.js';
+import { FileLineSplitter } from './file-line-splitter.js';
 import { timestampMs } from './timestamp.js';
 
 /** Give up looking for a first timestamp after this much content that holds none. */
@@ -18,7 +18,7 @@ export async function firstTimestamp(
 ): Promise<number | undefined> {
   const fields = newRecordFields();
   let found: number | undefined;
-  const splitter = new LineSplitter((buf, start, end) => {
+  const splitter = new FileLineSplitter((buf, start, end) => {
     if (found === undefined && parseRecord(buf, start, end, fields)) {
       const ts = timestampMs(buf, start, fields.tsEnd);
       if (!Number.isNaN(ts)) found = ts;

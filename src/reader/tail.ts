@@ -32,11 +32,11 @@ export const PARTIAL_LOOKBACK_BYTES = 1024 * 1024;
 export async function findTailStart(
   entries: readonly HistoryEntry[],
   reader: HistoryReader,
-  n: number,
+  wanted: number,
   filter: AssemblerFilter,
 ): Promise<StartPoint> {
   const start: StartPoint = { entry: entries.length - 1, offset: Infinity, seedTsMs: -Infinity };
-  if (n === 0) return start;
+  if (wanted === 0) return start;
   const since = filter.sinceMs;
   const fields = newRecordFields();
   const scanner = new BackwardScanner(entries, reader);
@@ -54,7 +54,7 @@ export async function findTailStart(
   for (;;) {
     const rec = await scanner.prev();
     if (!rec) return { entry: 0, offset: 0, seedTsMs: -Infinity };
-    // Lines before what was kept of a huge compressed file: read all of it; the ring keeps the last n.
+    // Lines before what was kept of a huge compressed file: read all of it; the ring keeps the last `wanted`.
     if (rec.restart) return { entry: rec.entry, offset: 0, seedTsMs: -Infinity };
     if (rec.end === rec.start) continue;
     if (!parseRecord(rec.buf, rec.start, rec.end, fields)) {
@@ -78,7 +78,7 @@ export async function findTailStart(
         if (!fields.partial) count++;
       }
     }
-    if (count >= n) break;
+    if (count >= wanted) break;
   }
 
   // Look back for open lines of the streams that appear after the start, and for the time a non-CRI
@@ -100,15 +100,15 @@ export async function findTailStart(
       }
       if (ts < since) break; // older chunks are cut anyway
     }
-    const s = fields.stream;
-    if (!filter.streams[s] || !need[s]) continue;
+    const stream = fields.stream;
+    if (!filter.streams[stream] || !need[stream]) continue;
     if (!fields.partial) {
-      need[s] = false;
+      need[stream] = false;
       continue;
     }
     // The line open at the start began here: start here, and check again every stream seen after it.
     moveTo(rec, true);
-    seen[s] = true;
+    seen[stream] = true;
     need[0] = seen[0]!;
     need[1] = seen[1]!;
     needSeed = false;

@@ -29,7 +29,7 @@ export function timestampMs(buf: Uint8Array, start: number, end: number): number
   const hour = digits(buf, start + 11, 2);
   const minute = digits(buf, start + 14, 2);
   const second = digits(buf, start + 17, 2);
-  const t = buf[start + 10];
+  const separator = buf[start + 10];
   if (
     year < 0 ||
     month < 1 ||
@@ -44,35 +44,35 @@ export function timestampMs(buf: Uint8Array, start: number, end: number): number
     second > 60 ||
     buf[start + 4] !== 45 ||
     buf[start + 7] !== 45 ||
-    (t !== 84 && t !== 116) ||
+    (separator !== 84 && separator !== 116) ||
     buf[start + 13] !== 58 ||
     buf[start + 16] !== 58
   ) {
     return NaN;
   }
-  let i = start + 19;
+  let pos = start + 19;
   let millis = 0;
-  if (buf[i] === 46) {
+  if (buf[pos] === 46) {
     // Fraction: any number of digits, only the first three matter.
-    i++;
-    const fracStart = i;
-    while (i < end && buf[i]! >= D0 && buf[i]! <= D0 + 9) {
-      if (i - fracStart < 3) millis = millis * 10 + (buf[i]! - D0);
-      i++;
+    pos++;
+    const fracStart = pos;
+    while (pos < end && buf[pos]! >= D0 && buf[pos]! <= D0 + 9) {
+      if (pos - fracStart < 3) millis = millis * 10 + (buf[pos]! - D0);
+      pos++;
     }
-    const n = i - fracStart;
-    if (n === 0) return NaN;
-    if (n < 3) millis *= n === 1 ? 100 : 10;
+    const fracDigits = pos - fracStart;
+    if (fracDigits === 0) return NaN;
+    if (fracDigits < 3) millis *= fracDigits === 1 ? 100 : 10;
   }
   let offsetMin = 0;
-  const z = buf[i];
-  if ((z === 90 || z === 122) && i + 1 === end) {
+  const zone = buf[pos];
+  if ((zone === 90 || zone === 122) && pos + 1 === end) {
     // 'Z' or 'z'
-  } else if ((z === 43 || z === 45) && i + 6 === end && buf[i + 3] === 58) {
-    const oh = digits(buf, i + 1, 2);
-    const om = digits(buf, i + 4, 2);
+  } else if ((zone === 43 || zone === 45) && pos + 6 === end && buf[pos + 3] === 58) {
+    const oh = digits(buf, pos + 1, 2);
+    const om = digits(buf, pos + 4, 2);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
-    offsetMin = (z === 43 ? 1 : -1) * (oh * 60 + om);
+    offsetMin = (zone === 43 ? 1 : -1) * (oh * 60 + om);
   } else {
     return NaN;
   }

@@ -143,9 +143,9 @@ export async function listLogFiles(
   );
   const compressedTwins = new Set<string>();
   const raw: RotatedFile[] = [];
-  let i = 0;
+  let statIndex = 0;
   for (const { parsed } of measured) {
-    const { file, st } = stats[i++]!;
+    const { file, st } = stats[statIndex++]!;
     if (!st) continue; // removed by someone else since readdir
     // A `.tmp` name is crilog's own scratch name: a link planted there would block every compression
     // of its raw file (O_EXCL), so it is a leftover too. Unlinking removes the link, never its target.

@@ -160,7 +160,7 @@ describe('the crilog binary over CRI (runtime serve)', () => {
     }
     const usage = await crilog('logs', 'app', '--since-time', '10m', ...node());
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('--since-time "10m" is not an RFC 3339 time');
+    expect(usage.stderr).toContain('--since-time "10m" is invalid: must be an RFC 3339 time');
   }, 180_000);
 
   it('logs -f: follows a pod across three rotations by `rotate --once` (raw, gzip), every line once, exits 0 on SIGTERM', async () => {

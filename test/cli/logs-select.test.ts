@@ -178,10 +178,10 @@ describe('crilog logs POD [-c C] [-n NS]', () => {
     for (const [args, message] of [
       [
         ['web', '--since', '1h', '--since-time', '2026-12-06T00:00:00Z'],
-        '--since and --since-time exclude each other',
+        '--since: cannot go with --since-time; pass one of them',
       ],
-      [['web', '-c', 'a', '--all-containers'], '--all-containers and -c/--container exclude each other'],
-      [['--path', '/x.log', '-p'], '-p/--previous selects within a pod'],
+      [['web', '-c', 'a', '--all-containers'], '--all-containers: cannot go with -c/--container'],
+      [['--path', '/x.log', '-p'], '-p/--previous: selects within a pod and cannot go with --path'],
     ] as const) {
       const u = await cli(['logs', ...args, ...n.flags], n.ctx);
       expect(u.code).toBe(2);

@@ -233,7 +233,7 @@ describe('LocalRuntime', () => {
     expect(() => runtime.add({ name: 'dup', command: 'true' })).toThrow(/name "dup" is already in use/);
     expect(() => new LocalRuntime({ logRoot: '' })).toThrow(/logRoot must be a directory path/);
     expect(() => new LocalRuntime({ logRoot: tmp.dir, maxLineSize: -1 })).toThrow(
-      /maxLineSize must be a positive integer/,
+      /maxLineSize -1 is invalid: must be a positive integer/,
     );
   });
 });

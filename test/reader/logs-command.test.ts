@@ -93,16 +93,16 @@ describe('crilog logs', () => {
   });
 
   it.each([
-    [['--tail', 'ten'], /--tail "ten" is not a whole number: use --tail 100/],
-    [['--tail', '-3'], /--tail is -3: use a whole number of lines >= 0, or -1 for all/],
-    [['--since', 'yesterday'], /--since is "yesterday": use a duration such as 10m/],
+    [['--tail', 'ten'], /--tail "ten" is invalid: must be a whole number; use --tail 100/],
+    [['--tail', '-3'], /--tail -3 is invalid: must be a whole number of lines >= 0, or -1 for all/],
+    [['--since', 'yesterday'], /--since "yesterday" is invalid: must be a duration or an RFC 3339 time/],
     // A bare number is neither: crictl reads it as a Unix time, a bare duration would be milliseconds.
     [
       ['--since', '1700000000'],
-      /--since is "1700000000": use a duration such as 10m or 1h30m, or an RFC 3339 time/,
+      /--since "1700000000" is invalid: must be a duration or an RFC 3339 time \(a duration needs a unit\); use a duration such as 10m or 1h30m, or an RFC 3339 time/,
     ],
-    [['--limit-bytes', '0'], /--limit-bytes "0" must be more than 0 bytes/],
-    [['--limit-bytes', 'lots'], /--limit-bytes "lots" is not a size/],
+    [['--limit-bytes', '0'], /--limit-bytes "0" is invalid: must be more than 0 bytes/],
+    [['--limit-bytes', 'lots'], /--limit-bytes "lots" is invalid: must be a size/],
   ])('rejects %j with exit 2 and a message naming the flag', async (flags, message) => {
     const r = await crilog(['logs', '--path', '/nonexistent/c.log', ...flags]);
     expect(r.code).toBe(2);

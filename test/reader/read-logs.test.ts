@@ -422,14 +422,20 @@ describe('readLogs with damaged, empty or odd files', () => {
 
   it('rejects bad options with the option, the value and the fix', async () => {
     const { logPath } = await standardHistory();
-    await expect(read(logPath, { tail: -5 })).rejects.toThrow(/option "tail" is -5: use a whole number/);
-    await expect(read(logPath, { since: 'yesterday' })).rejects.toThrow(
-      /option "since" is "yesterday": use a duration such as 10m/,
-    );
+    await expect(read(logPath, { tail: -5 })).rejects.toMatchObject({
+      key: 'tail',
+      value: -5,
+      message: 'tail -5 is invalid: must be a whole number of lines >= 0, or -1 for all',
+    });
+    await expect(read(logPath, { since: 'yesterday' })).rejects.toMatchObject({
+      key: 'since',
+      value: 'yesterday',
+      hint: expect.stringContaining('use a duration such as 10m'),
+    });
     await expect(read(logPath, { since: '2026-13-01T00:00:00Z' })).rejects.toThrow(
-      /not a valid RFC 3339 time/,
+      /must be a valid RFC 3339 time/,
     );
-    await expect(read(logPath, { limitBytes: 0 })).rejects.toThrow(/option "limitBytes" is 0/);
-    await expect(read(logPath, { stream: 'both' as never })).rejects.toThrow(/use stdout, stderr or all/);
+    await expect(read(logPath, { limitBytes: 0 })).rejects.toMatchObject({ key: 'limitBytes', value: 0 });
+    await expect(read(logPath, { stream: 'both' as never })).rejects.toThrow(/must be stdout, stderr or all/);
   });
 });

@@ -150,19 +150,34 @@ function checkFlags(name: string | undefined, flags: LogsFlags): void {
       [flags.allContainers, '--all-containers'],
     ] as const) {
       if (set !== undefined)
-        throw new InvalidOptionError(`${flag} selects within a pod; it does not go with --path`);
+        throw new InvalidOptionError({
+          key: flag,
+          rule: 'selects within a pod and cannot go with --path',
+          hint: 'leave out one of them',
+        });
     }
   }
   if (flags.allContainers && flags.container !== undefined) {
-    throw new InvalidOptionError('--all-containers and -c/--container exclude each other: pass one of them');
+    throw new InvalidOptionError({
+      key: '--all-containers',
+      rule: 'cannot go with -c/--container',
+      hint: 'pass one of them',
+    });
   }
   if (flags.since !== undefined && flags.sinceTime !== undefined) {
-    throw new InvalidOptionError('--since and --since-time exclude each other: pass one of them');
+    throw new InvalidOptionError({
+      key: '--since',
+      rule: 'cannot go with --since-time',
+      hint: 'pass one of them',
+    });
   }
   if (flags.sinceTime !== undefined && !/^\d{4}-\d{2}-\d{2}[Tt]/.test(flags.sinceTime)) {
-    throw new InvalidOptionError(
-      `--since-time "${flags.sinceTime}" is not an RFC 3339 time: use a form such as 2026-11-27T10:00:00Z (for a duration use --since 10m)`,
-    );
+    throw new InvalidOptionError({
+      key: '--since-time',
+      value: flags.sinceTime,
+      rule: 'must be an RFC 3339 time',
+      hint: 'use a form such as 2026-11-27T10:00:00Z (for a duration use --since 10m)',
+    });
   }
 }
 
@@ -266,10 +281,10 @@ async function resolveTargets(
   try {
     const targets = await resolveFromRuntime(conn.runtime, sel);
     // Runtime answers are not trusted with paths: only logs inside the roots are read.
-    for (const t of targets) {
-      if (!(await isReallyUnderRoots(t.logPath, config.logRoots))) {
+    for (const target of targets) {
+      if (!(await isReallyUnderRoots(target.logPath, config.logRoots))) {
         throw new TargetNotFoundError(
-          `the runtime places the log of "${name}" at "${t.logPath}", outside the log roots (${config.logRoots.join(', ')}): pass --log-root <dir> or --config naming its root, or read it with --path`,
+          `the runtime places the log of "${name}" at "${target.logPath}", outside the log roots (${config.logRoots.join(', ')}): pass --log-root <dir> or --config naming its root, or read it with --path`,
         );
       }
     }
@@ -296,9 +311,12 @@ async function mustExist(logPath: string): Promise<void> {
 
 function parseTail(value: string): number {
   if (!/^-?\d+$/.test(value.trim())) {
-    throw new InvalidOptionError(
-      `--tail "${value}" is not a whole number: use --tail 100 for the last 100 lines, or --tail -1 for all`,
-    );
+    throw new InvalidOptionError({
+      key: '--tail',
+      value,
+      rule: 'must be a whole number',
+      hint: 'use --tail 100 for the last 100 lines, or --tail -1 for all',
+    });
   }
   return Number(value);
 }
@@ -308,10 +326,8 @@ function parseSize(value: string, flag: string): number {
     return /^\d+$/.test(value.trim()) ? Number(value) : parseQuantity(value);
   } catch (cause) {
     throw new InvalidOptionError(
-      `${flag} "${value}" is not a size: use a number of bytes or a quantity such as 16Mi`,
-      {
-        cause,
-      },
+      { key: flag, value, rule: 'must be a size', hint: 'use a number of bytes or a quantity such as 16Mi' },
+      { cause },
     );
   }
 }
@@ -322,14 +338,22 @@ function parseLimitBytes(value: string): number {
     bytes = /^\d+$/.test(value.trim()) ? Number(value) : parseQuantity(value);
   } catch (cause) {
     throw new InvalidOptionError(
-      `--limit-bytes "${value}" is not a size: use a number of bytes or a quantity such as 64Ki or 10Mi`,
+      {
+        key: '--limit-bytes',
+        value,
+        rule: 'must be a size',
+        hint: 'use a number of bytes or a quantity such as 64Ki or 10Mi',
+      },
       { cause },
     );
   }
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new InvalidOptionError(
-      `--limit-bytes "${value}" must be more than 0 bytes: use e.g. --limit-bytes 10Mi`,
-    );
+    throw new InvalidOptionError({
+      key: '--limit-bytes',
+      value,
+      rule: 'must be more than 0 bytes',
+      hint: 'use e.g. --limit-bytes 10Mi',
+    });
   }
   return bytes;
 }

@@ -18,9 +18,11 @@ export function registerRotateCommand(program: Command, ctx: CliContext): void {
   addConfigOptions(cmd).action(
     async (opts: ConfigOptionValues & { once?: boolean; output: 'table' | 'json' }) => {
       if (!opts.once)
-        throw new InvalidOptionError(
-          'crilog rotate needs --once (one pass, then exit); run "crilog daemon" to rotate continuously',
-        );
+        throw new InvalidOptionError({
+          key: '--once',
+          rule: 'crilog rotate needs --once (one pass, then exit)',
+          hint: 'run "crilog daemon" to rotate continuously',
+        });
       const config = await configFromOptions(opts, ctx.cwd);
       await withRuntime(
         ctx,

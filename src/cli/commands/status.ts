@@ -13,9 +13,12 @@ export async function fetchDaemonStatus(ctx: CliContext, base: string): Promise<
   try {
     url = new URL('/status', root);
   } catch {
-    throw new InvalidOptionError(
-      `--daemon "${base}" is not a URL; use the daemon's metrics address, e.g. http://127.0.0.1:9753`,
-    );
+    throw new InvalidOptionError({
+      key: '--daemon',
+      value: base,
+      rule: 'must be a URL',
+      hint: "use the daemon's metrics address, e.g. http://127.0.0.1:9753",
+    });
   }
   let res: Response;
   try {

@@ -39,13 +39,13 @@ export function renderStatus(report: StatusReport, now = new Date()): string {
   const align = headers.map(
     (h) => (['ON DISK', 'RATIO', 'ROTATIONS'].includes(h) ? 'right' : 'left') as 'left' | 'right',
   );
-  const t = report.totals;
+  const totals = report.totals;
   let out = report.containers.length === 0 ? 'no containers\n' : renderTable(headers, rows, align);
-  out += `\n${t.containers} container${t.containers === 1 ? '' : 's'}, ${t.managed} managed, ${t.rotatedFiles} rotated file${t.rotatedFiles === 1 ? '' : 's'}, ${formatBytes(t.bytesOnDisk)} on disk`;
+  out += `\n${totals.containers} container${totals.containers === 1 ? '' : 's'}, ${totals.managed} managed, ${totals.rotatedFiles} rotated file${totals.rotatedFiles === 1 ? '' : 's'}, ${formatBytes(totals.bytesOnDisk)} on disk`;
   out += `; node limit ${limit < 0 ? 'off' : formatBytes(limit)} x ${report.limits.maxFiles} files\n`;
   if (report.daemon) {
-    const d = report.daemon;
-    out += `daemon PID ${d.pid} on ${d.runtime}: ${d.ready ? 'ready' : `NOT READY (${d.readyError ?? 'runtime unreachable'})`}, up ${formatAgo(d.startedAt, now).replace(' ago', '')}, ${t.rotations ?? 0} rotation${t.rotations === 1 ? '' : 's'}\n`;
+    const daemon = report.daemon;
+    out += `daemon PID ${daemon.pid} on ${daemon.runtime}: ${daemon.ready ? 'ready' : `NOT READY (${daemon.readyError ?? 'runtime unreachable'})`}, up ${formatAgo(daemon.startedAt, now).replace(' ago', '')}, ${totals.rotations ?? 0} rotation${totals.rotations === 1 ? '' : 's'}\n`;
   }
   return out;
 }

@@ -53,10 +53,14 @@ export async function resolveFromLayout(roots: readonly string[], sel: Selection
   const wanted = `${sel.namespace}_${sel.name}_`;
   let best: { dir: string; mtimeMs: number } | null = null;
   for (const root of roots) {
-    for (const e of await entries(root)) {
-      if (!e.isDirectory() || !e.name.startsWith(wanted) || e.name.slice(wanted.length).includes('_'))
+    for (const entry of await entries(root)) {
+      if (
+        !entry.isDirectory() ||
+        !entry.name.startsWith(wanted) ||
+        entry.name.slice(wanted.length).includes('_')
+      )
         continue;
-      const dir = path.join(root, e.name);
+      const dir = path.join(root, entry.name);
       const { mtimeMs } = await fsp.stat(dir);
       if (!best || mtimeMs > best.mtimeMs) best = { dir, mtimeMs };
     }

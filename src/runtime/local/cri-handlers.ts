@@ -54,7 +54,12 @@ export class CriHandlers {
   RunPodSandbox(req: Req): object {
     const config = req.config as CriPodSandboxConfig | null;
     if (!config?.metadata?.name)
-      throw new InvalidOptionError('RunPodSandbox: config.metadata.name is required; name the sandbox');
+      throw new InvalidOptionError({
+        key: 'config.metadata.name',
+        source: 'RunPodSandbox',
+        rule: 'is required',
+        hint: 'name the sandbox',
+      });
     const id = newId();
     this.#sandboxes.set(id, { id, config, ready: true, createdAt: new Date(), containers: new Set() });
     return { pod_sandbox_id: id };
@@ -110,7 +115,12 @@ export class CriHandlers {
     const config = req.config as CriContainerConfig | null;
     const name = config?.metadata?.name;
     if (!config || !name)
-      throw new InvalidOptionError('CreateContainer: config.metadata.name is required; name the container');
+      throw new InvalidOptionError({
+        key: 'config.metadata.name',
+        source: 'CreateContainer',
+        rule: 'is required',
+        hint: 'name the container',
+      });
     // There are no images: the program must come from the command (entrypoint) itself.
     const argv = [...(config.command ?? []), ...(config.args ?? [])];
     if (argv.length === 0) {

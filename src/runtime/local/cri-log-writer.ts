@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 import {
-  CriLineSplitter,
+  CriRecordEncoder,
   DEFAULT_MAX_LINE_SIZE,
   validateMaxLineSize,
   type CriStream,
-} from './cri-line-splitter.js';
+} from './cri-record-encoder.js';
 import { openAppendLogFile, type LogFile, type LogFileOpener } from './log-file.js';
 import { systemNanoClock, type NanoClock } from './nano-clock.js';
 
@@ -106,19 +106,19 @@ export class CriLogWriter {
    * unterminated last line as a `P` record; so does destroying it, so no byte that arrived is lost.
    */
   sink(stream: CriStream): Writable {
-    const splitter = new CriLineSplitter(stream, this.#options.maxLineSize, this.#options.clock);
+    const encoder = new CriRecordEncoder(stream, this.#options.maxLineSize, this.#options.clock);
     let ended = false;
     const flushRest = (cb: (err?: Error | null) => void) => {
       if (ended) return cb();
       ended = true;
-      this.#enqueue(splitter.end(), () => cb());
+      this.#enqueue(encoder.end(), () => cb());
     };
     return new Writable({
       highWaterMark: this.#options.sinkHighWaterMark,
-      write: (chunk: Buffer, _encoding, cb) => this.#enqueue(splitter.push(chunk), () => cb()),
+      write: (chunk: Buffer, _encoding, cb) => this.#enqueue(encoder.push(chunk), () => cb()),
       writev: (chunks, cb) => {
         const out: Buffer[] = [];
-        for (const { chunk } of chunks) splitter.push(chunk as Buffer, out);
+        for (const { chunk } of chunks) encoder.push(chunk as Buffer, out);
         this.#enqueue(out, () => cb());
       },
       final: flushRest,

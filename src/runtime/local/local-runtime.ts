@@ -9,7 +9,7 @@ import type {
   ContainerStatus,
   RuntimeService,
 } from '../../ports/runtime-service.js';
-import { DEFAULT_MAX_LINE_SIZE, validateMaxLineSize } from './cri-line-splitter.js';
+import { DEFAULT_MAX_LINE_SIZE, validateMaxLineSize } from './cri-record-encoder.js';
 import { LocalContainer } from './local-container.js';
 import type {
   LocalContainerContext,
@@ -58,7 +58,7 @@ export interface LocalRuntimeEvents {
 function positiveMs(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0)
-    throw new InvalidOptionError(`${name} must be a number of milliseconds >= 0, got ${value}`);
+    throw new InvalidOptionError({ key: name, value, rule: 'must be a number of milliseconds >= 0' });
   return value;
 }
 

@@ -14,15 +14,20 @@ const NEWLINE = Buffer.from('\n');
 /** Rejects a line size that is not a positive integer, naming the option and the fix. */
 export function validateMaxLineSize(value: unknown, option = 'maxLineSize'): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidOptionError(
-      `${option} must be a positive integer number of bytes, got ${JSON.stringify(value)}; use e.g. ${DEFAULT_MAX_LINE_SIZE}`,
-    );
+    throw new InvalidOptionError({
+      key: option,
+      value,
+      rule: 'must be a positive integer number of bytes',
+      hint: `use e.g. ${DEFAULT_MAX_LINE_SIZE}`,
+    });
   }
   return value;
 }
 
 /**
- * Turns the raw bytes of one stream into CRI log records, byte for byte as containerd's logger does:
+ * The writing side of the CRI log format (the local runtime's; the reader's `FileLineSplitter` and
+ * `parseRecord` are the reading side): encodes the raw bytes of one process stream as CRI log
+ * records, byte for byte as containerd's logger does:
  * one `<time> <stream> F <content>\n` record per line with the `\n` (and a `\r` right before it)
  * removed; a line longer than `maxLineSize` is cut into `P` records of exactly `maxLineSize` bytes
  * followed by the rest as `F`; bytes left without a newline when the stream ends become a `P` record.
@@ -30,7 +35,7 @@ export function validateMaxLineSize(value: unknown, option = 'maxLineSize'): num
  * Output is a list of buffer pieces; a record is never split across two `push` results, so
  * whatever file the pieces land in holds whole records.
  */
-export class CriLineSplitter {
+export class CriRecordEncoder {
   readonly #stream: CriStream;
   readonly #maxLineSize: number;
   readonly #clock: NanoClock;

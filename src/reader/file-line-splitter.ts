@@ -18,11 +18,12 @@ export interface SplitterLimits {
 }
 
 /**
- * Cuts a stream of chunks into lines. A line that spans chunks is carried over as a list of copied
+ * The reader's first step: cuts the bytes read from a log file into physical lines, each one CRI record
+ * for the record parser (the local runtime's `CriRecordEncoder` writes them). A line that spans chunks is carried over as a list of copied
  * pieces and joined once its newline arrives, so assembling a long line costs linear time; a line past
  * the cap is cut there, so what is held stays bounded whatever a file contains.
  */
-export class LineSplitter {
+export class FileLineSplitter {
   #parts: Buffer[] = [];
   #carried = 0;
   /** Skipping the rest of a line that was cut. */

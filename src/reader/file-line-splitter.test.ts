@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from './line-splitter.js';
+import { FileLineSplitter } from './file-line-splitter.js';
 
-describe('LineSplitter', () => {
+describe('FileLineSplitter', () => {
   it('cuts lines across chunk borders and keeps a last line without newline until end()', () => {
     const lines: string[] = [];
-    const s = new LineSplitter((buf, start, end) => lines.push(buf.toString('utf8', start, end)));
+    const s = new FileLineSplitter((buf, start, end) => lines.push(buf.toString('utf8', start, end)));
     const scratch = Buffer.alloc(8);
     for (const piece of ['ab\ncd', 'ef', '\n\ngh\n', 'tail']) {
       // The reader reuses its buffer: the splitter must copy what it carries.

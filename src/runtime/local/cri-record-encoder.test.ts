@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CriLineSplitter, type CriStream } from './cri-line-splitter.js';
+import { CriRecordEncoder, type CriStream } from './cri-record-encoder.js';
 import type { NanoClock } from './nano-clock.js';
 
 /** Every call is one nanosecond after the previous one, starting at a fixed instant. */
@@ -27,7 +27,7 @@ function parse(out: Buffer[], stream: CriStream = 'stdout'): Rec[] {
 }
 
 function split(input: string | string[], maxLineSize = 16, end = true): Rec[] {
-  const s = new CriLineSplitter('stdout', maxLineSize, fakeClock());
+  const s = new CriRecordEncoder('stdout', maxLineSize, fakeClock());
   const out: Buffer[] = [];
   for (const chunk of Array.isArray(input) ? input : [input]) s.push(Buffer.from(chunk, 'latin1'), out);
   if (end) s.end(out);
@@ -91,9 +91,9 @@ function containerdModel(input: Buffer, maxLen: number, readerSize: number): Rec
   return out;
 }
 
-describe('CriLineSplitter', () => {
+describe('CriRecordEncoder', () => {
   it('writes one F record per line with RFC3339Nano UTC timestamps', () => {
-    const s = new CriLineSplitter('stderr', 16, fakeClock());
+    const s = new CriRecordEncoder('stderr', 16, fakeClock());
     const text = Buffer.concat(s.push(Buffer.from('hello\nworld\n'))).toString();
     expect(text).toBe('2024-01-02T03:04:05Z stderr F hello\n2024-01-02T03:04:05.000000001Z stderr F world\n');
   });
@@ -129,7 +129,7 @@ describe('CriLineSplitter', () => {
   });
 
   it('emits P chunks as soon as they are full, before the line ends', () => {
-    const s = new CriLineSplitter('stdout', 16, fakeClock());
+    const s = new CriRecordEncoder('stdout', 16, fakeClock());
     expect(parse(s.push(Buffer.from('y'.repeat(40))))).toEqual([
       { tag: 'P', content: 'y'.repeat(16) },
       { tag: 'P', content: 'y'.repeat(16) },
@@ -148,7 +148,7 @@ describe('CriLineSplitter', () => {
 
   it('keeps arbitrary bytes (UTF-8 split across chunks) intact', () => {
     const bytes = Buffer.from('héllo wörld ✓\n', 'utf8');
-    const s = new CriLineSplitter('stdout', 1024, fakeClock());
+    const s = new CriRecordEncoder('stdout', 1024, fakeClock());
     const out: Buffer[] = [];
     for (let i = 0; i < bytes.length; i++) s.push(bytes.subarray(i, i + 1), out);
     expect(Buffer.concat(out).toString('utf8')).toMatch(/ stdout F héllo wörld ✓\n$/);
@@ -180,8 +180,8 @@ describe('CriLineSplitter', () => {
   });
 
   it('rejects a bad maximum line size with the option name and a fix', () => {
-    expect(() => new CriLineSplitter('stdout', 0, fakeClock())).toThrow(
-      /maxLineSize must be a positive integer.*got 0.*16384/,
+    expect(() => new CriRecordEncoder('stdout', 0, fakeClock())).toThrow(
+      expect.objectContaining({ key: 'maxLineSize', value: 0, hint: 'use e.g. 16384' }),
     );
   });
 });
