@@ -144,8 +144,10 @@ try {
     fullPasses,
     quickPasses,
     avgPassMs: round(
-      ((sample(m, 'crilog_pass_duration_seconds_sum') ?? NaN) /
-        (sample(m, 'crilog_pass_duration_seconds_count') ?? NaN)) *
+      (((sample(m, 'crilog_pass_duration_seconds_sum{kind="full"}') ?? 0) +
+        (sample(m, 'crilog_pass_duration_seconds_sum{kind="quick"}') ?? 0)) /
+        ((sample(m, 'crilog_pass_duration_seconds_count{kind="full"}') ?? 0) +
+          (sample(m, 'crilog_pass_duration_seconds_count{kind="quick"}') ?? 0))) *
         1000,
       1,
     ),

@@ -35,6 +35,8 @@ export interface DaemonOptions {
    * started with), and how to apply a new log level. Without it `reload()` is refused.
    */
   reload?: { load: () => Promise<DaemonConfig>; setLogLevel?: (level: DaemonConfig['logLevel']) => void };
+  /** Export per-container metric series. Default true. */
+  perContainerMetrics?: boolean;
 }
 
 /** How long a `/status` answer is served again before it is computed anew. */
@@ -57,6 +59,8 @@ export class Daemon {
   readonly #log: Logger;
   readonly #disk = new DiskUsage();
   readonly #seen = new Map<string, Seen>();
+  /** The runtime as the manager sees it; its latest listing names containers for the metrics. */
+  #statuses: StatusCachingRuntime | undefined;
   #lock: LockHandle | undefined;
   #handle: RuntimeHandle | undefined;
   #manager: ContainerLogManager | undefined;
@@ -84,6 +88,8 @@ export class Daemon {
     this.metrics = new CrilogMetrics({
       defaultMetrics: options.defaultMetrics ?? true,
       bytesOnDisk: () => this.#disk.total(),
+      identify: (id) => this.#statuses?.info(id),
+      perContainer: options.perContainerMetrics ?? true,
     });
   }
 
@@ -113,8 +119,18 @@ export class Daemon {
   #apply(next: DaemonConfig): void {
     this.#manager?.reconfigure({ ...managerOptions(next), diskPaths: next.logRoots });
     this.#scheduler?.setInterval(next.monitorInterval);
+    this.#syncMetrics(next);
     if (next.logLevel !== this.#config.logLevel) this.#opts.reload?.setLogLevel?.(next.logLevel);
     this.#config = next;
+  }
+
+  /** Series that follow settings a reload may change: the pass interval, the budget, per-container series. */
+  #syncMetrics(config: DaemonConfig): void {
+    const manager = this.#manager;
+    if (manager) {
+      this.metrics.setMonitorInterval(manager.enabled ? config.monitorInterval : null);
+      this.metrics.syncBudget();
+    }
   }
 
   #onReload(result: ReloadResult): void {
@@ -162,8 +178,9 @@ export class Daemon {
       });
       await this.#probe(this.#handle);
       // Statuses are cached (log paths never change for a container id); the guard sees every answer.
+      this.#statuses = new StatusCachingRuntime(this.#handle.runtime);
       const guard = (this.#guard = new RootGuardRuntime(
-        new StatusCachingRuntime(this.#handle.runtime),
+        this.#statuses,
         config.logRoots,
         (err) =>
           this.#log.warn({ id: err.containerId, path: err.logPath, roots: config.logRoots }, err.message),
@@ -200,7 +217,8 @@ export class Daemon {
           },
           onCheck: (source) => this.metrics.triggerChecks.inc({ source }),
         });
-      if (!manager.enabled)
+      if (manager.enabled) this.metrics.setMonitorInterval(config.monitorInterval);
+      else
         this.#log.warn(
           { maxSize: config.maxSize },
           'maxSize is negative: rotation is off, serving metrics only',

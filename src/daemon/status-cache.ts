@@ -57,6 +57,11 @@ export class StatusCachingRuntime implements RuntimeService {
     }
   }
 
+  /** What the latest listing said about `id` (names, labels), if it was listed. */
+  info(id: string): ContainerInfo | undefined {
+    return this.#listed.get(id);
+  }
+
   /** Drops what is known of `id`; its next status comes from the runtime. */
   forget(id: string): void {
     this.#paths.delete(id);

@@ -26,7 +26,14 @@ async function value(
 
 describe('CrilogMetrics', () => {
   it('counts what the manager reports', async () => {
-    const metrics = new CrilogMetrics({ defaultMetrics: false, bytesOnDisk: () => 4242 });
+    const metrics = new CrilogMetrics({
+      bytesOnDisk: () => 4242,
+      version: '9.8.7',
+      identify: (id) =>
+        id === 'a'
+          ? { labels: {}, metadata: { name: 'app', attempt: 0, podName: 'web-1', podNamespace: 'shop' } }
+          : undefined,
+    });
     const manager = new ContainerLogManager({ runtime: new FakeRuntime(), maxSize: 1000 });
     const unbind = metrics.bindManager(manager);
     manager.emit('rotation', {
@@ -73,7 +80,15 @@ describe('CrilogMetrics', () => {
     expect(await value(metrics, 'crilog_runtime_errors_total', { method: 'reopenContainerLog' })).toBe(1);
     expect(await value(metrics, 'crilog_runtime_errors_total', { method: 'containerStatus' })).toBe(0);
     expect(await value(metrics, 'crilog_containers_managed')).toBe(1);
-    expect(await value(metrics, 'crilog_live_log_size_ratio', { container: 'a' })).toBe(0.5);
+    const a = { namespace: 'shop', pod: 'web-1', container: 'app', container_id: 'a' };
+    expect(await value(metrics, 'crilog_live_log_size_ratio', a)).toBe(0.5);
+    expect(await value(metrics, 'crilog_live_log_size_ratio_current_max')).toBe(0.5);
+    expect(await value(metrics, 'crilog_container_rotated_bytes_total', a)).toBe(1500);
+    expect(await value(metrics, 'crilog_rotated_bytes_total')).toBe(1500);
+    expect(await value(metrics, 'crilog_build_info', { version: '9.8.7' })).toBe(1);
+    expect(await value(metrics, 'crilog_last_successful_pass_timestamp_seconds')).toBeGreaterThan(
+      Date.now() / 1000 - 60,
+    );
     expect(await value(metrics, 'crilog_live_log_size_ratio_max')).toBe(1.5);
     expect(await value(metrics, 'crilog_log_bytes_on_disk')).toBe(4242);
     expect(await value(metrics, 'crilog_runtime_up')).toBe(1);
@@ -90,17 +105,86 @@ describe('CrilogMetrics', () => {
     expect(await value(metrics, 'crilog_runtime_up')).toBe(0);
     expect(await value(metrics, 'crilog_passes_total', { result: 'error' })).toBe(1);
     manager.emit('pass', { startedAt: new Date(), durationMs: 1, containers: [] });
-    expect(await value(metrics, 'crilog_live_log_size_ratio', { container: 'a' })).toBeUndefined();
+    expect(await value(metrics, 'crilog_live_log_size_ratio', a)).toBeUndefined();
+    expect(await value(metrics, 'crilog_container_rotated_bytes_total', a)).toBeUndefined();
+    expect(await value(metrics, 'crilog_live_log_size_ratio_current_max')).toBe(0);
+    expect(await value(metrics, 'crilog_live_log_size_ratio_max')).toBe(1.5);
     unbind();
     manager.emit('rotation', { id: 'a', logPath: '/l/0.log', outcome: 'success', bytes: 1, durationMs: 1 });
     expect(await value(metrics, 'crilog_rotations_total', { outcome: 'success' })).toBe(1);
   });
 
-  it('exports process metrics with the crilog_ prefix', async () => {
+  it('exports process metrics under their standard names, without gauges named like counters', async () => {
+    const text = await new CrilogMetrics({ defaultMetrics: true }).registry.metrics();
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^nodejs_active_handles\{/m);
+    expect(text).not.toMatch(/crilog_process_|crilog_nodejs_|nodejs_active_\w+_total/);
+    for (const line of text.split('\n')) {
+      const m = /^# TYPE (\S+) (\S+)$/.exec(line);
+      if (m?.[1]?.endsWith('_total')) expect(m[2], m[1]).toBe('counter');
+    }
+  });
+
+  it('exports no process metrics unless asked (a library host has its own)', async () => {
     const text = await new CrilogMetrics().registry.metrics();
-    expect(text).toMatch(/^crilog_process_resident_memory_bytes \d+/m);
     for (const line of text.split('\n'))
       if (line && !line.startsWith('#')) expect(line.startsWith('crilog_')).toBe(true);
+  });
+
+  it('drops per-container series when disabled, keeping the node-wide ones', async () => {
+    const metrics = new CrilogMetrics({ perContainer: false });
+    const manager = new ContainerLogManager({ runtime: new FakeRuntime(), maxSize: 1000 });
+    metrics.bindManager(manager);
+    manager.emit('rotation', {
+      id: 'a',
+      logPath: '/l/0.log',
+      outcome: 'success',
+      bytes: 2000,
+      durationMs: 1,
+    });
+    manager.emit('pass', {
+      startedAt: new Date(),
+      durationMs: 1,
+      containers: [{ id: 'a', logPath: '/l/0.log', action: 'none', size: 700, limit: 1000 }],
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).not.toMatch(/container_id=/);
+    expect(await value(metrics, 'crilog_live_log_size_ratio_current_max')).toBe(0.7);
+    expect(await value(metrics, 'crilog_live_log_size_ratio_max')).toBe(2);
+    expect(await value(metrics, 'crilog_rotated_bytes_total')).toBe(2000);
+  });
+
+  it('relabels a container whose names arrive after its first observation, leaving no stale series', async () => {
+    let known = false;
+    const metrics = new CrilogMetrics({
+      identify: () =>
+        known
+          ? {
+              labels: {
+                'io.kubernetes.pod.namespace': 'ns',
+                'io.kubernetes.pod.name': 'p',
+                'io.kubernetes.container.name': 'c',
+              },
+            }
+          : undefined,
+    });
+    metrics.observeLive('x', 1, 10);
+    known = true;
+    metrics.observeLive('x', 2, 10);
+    const text = await metrics.registry.metrics();
+    expect(text.match(/^crilog_live_log_size_ratio\{.*$/gm)).toEqual([
+      'crilog_live_log_size_ratio{namespace="ns",pod="p",container="c",container_id="x"} 0.2',
+    ]);
+  });
+
+  it('counts deletions by reason, every reason exported at 0 from the start', async () => {
+    const metrics = new CrilogMetrics();
+    metrics.countRemoved('max-files', 2);
+    metrics.countRemoved('disk-pressure', 1);
+    expect(await value(metrics, 'crilog_removed_files_total', { reason: 'max-files' })).toBe(2);
+    expect(await value(metrics, 'crilog_removed_files_total', { reason: 'max-age' })).toBe(0);
+    expect(await value(metrics, 'crilog_removed_files_total', { reason: 'budget' })).toBe(0);
+    expect(await value(metrics, 'crilog_removed_files_total', { reason: 'disk-pressure' })).toBe(1);
   });
 });
 
@@ -131,6 +215,12 @@ describe('DiskUsage', () => {
 });
 
 describe('budget and policy metrics', () => {
+  it('exports no budget series without a budget', async () => {
+    const metrics = new CrilogMetrics();
+    metrics.bindManager(new ContainerLogManager({ runtime: new FakeRuntime() }));
+    expect(await metrics.registry.metrics()).not.toMatch(/crilog_budget_/);
+  });
+
   it('shows usage against the node budget, files it deleted, and rejected annotations', async () => {
     const dir = await tempDir();
     const runtime = new FakeRuntime();
@@ -155,9 +245,9 @@ describe('budget and policy metrics', () => {
     metrics.bindManager(manager);
     await manager.rotateOnce();
     const text = await metrics.registry.metrics();
-    expect(text).toMatch(/crilog_budget_bytes\{kind="limit"\} 500/);
-    expect(text).toMatch(/crilog_budget_bytes\{kind="used"\} 400/);
-    expect(text).toMatch(/crilog_budget_removed_files_total 1/);
+    expect(text).toMatch(/^crilog_budget_limit_bytes 500$/m);
+    expect(text).toMatch(/^crilog_budget_used_bytes 400$/m);
+    expect(text).toMatch(/^crilog_removed_files_total\{reason="budget"\} 1$/m);
     expect(text).toMatch(/crilog_policy_errors_total 1/);
   });
 });

@@ -1,28 +1,61 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { hasErrorCode } from '../errors/crilog-error.js';
 import type { ContainerLogManager } from '../manager/container-log-manager.js';
-import type { ContainerReport, FilesystemReport, PassReport } from '../manager/types.js';
+import type { ContainerReport, FilesystemReport, PassReport, RemovalReason } from '../manager/types.js';
+import { isOff } from '../manager/disk/free-threshold.js';
+import { CONTAINER_LABELS, ContainerSeries, type IdentifyContainer } from './container-series.js';
+import { packageVersion } from './package-version.js';
 
 /** Options of `new CrilogMetrics()`. */
 export interface CrilogMetricsOptions {
-  /** Also export Node process metrics (CPU, RSS, event loop) as `crilog_process_*` / `crilog_nodejs_*`. Default true. */
+  /** Also export Node's process metrics (`process_*`, `nodejs_*`, the names dashboards expect). Default false. */
   defaultMetrics?: boolean;
   /** Bytes in files under management, computed at scrape time. */
   bytesOnDisk?: () => Promise<number> | number;
+  /** Names of a container, for the `namespace`, `pod` and `container` labels. */
+  identify?: IdentifyContainer;
+  /** Export per-container series (off on nodes with very many containers). Default true. */
+  perContainer?: boolean;
+  /** For `crilog_build_info`; default: the package's version. */
+  version?: string;
 }
 
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RATIOS = [0.5, 1, 1.05, 1.1, 1.25, 1.5, 2, 3, 5, 10, 50];
 
 /**
+ * Values each label takes, exported at 0 from the start so that `rate()` and `increase()` work before
+ * the first event. A feature that adds a value adds it here.
+ */
+export const LABEL_VALUES = {
+  crilog_rotations_total: { outcome: ['success', 'reopen_failed', 'error'] },
+  crilog_compressions_total: { outcome: ['success', 'error', 'skipped'] },
+  crilog_runtime_errors_total: { method: ['listContainers', 'containerStatus', 'reopenContainerLog'] },
+  crilog_removed_files_total: { reason: ['max-files', 'max-age', 'budget', 'disk-pressure'] },
+  crilog_config_reload_total: { outcome: ['success', 'rejected'] },
+  crilog_passes_total: { result: ['ok', 'error'], kind: ['full', 'quick'] },
+  crilog_trigger_checks_total: { source: ['watch', 'poll'] },
+} as const satisfies Record<string, Record<string, readonly string[]>>;
+
+/** Node's default metrics prom-client exports as gauges named like counters (`promtool` rejects them). */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/**
  * crilog's Prometheus metrics, in a registry of their own so that embedding crilog as a library never
- * collides with the host application's metrics. Names start with `crilog_`.
+ * collides with the host application's metrics. crilog's own names start with `crilog_`; the optional
+ * process metrics keep their standard names. HELP texts say exactly what is counted; docs/metrics.md is
+ * generated from them (`npm run docs:metrics`).
  */
 export class CrilogMetrics {
   readonly registry = new Registry();
   readonly rotations: Counter<'outcome'>;
   readonly rotationDuration: Histogram;
   readonly rotatedSizeRatio: Histogram;
+  readonly rotatedBytes: Counter;
   readonly compressions: Counter<'outcome'>;
   readonly compressionDuration: Histogram;
   readonly compressionBytesIn: Counter;
@@ -30,123 +63,165 @@ export class CrilogMetrics {
   readonly runtimeErrors: Counter<'method'>;
   readonly runtimeUp: Gauge;
   readonly containersManaged: Gauge;
-  readonly liveRatio: Gauge<'container'>;
+  readonly liveRatio: Gauge<(typeof CONTAINER_LABELS)[number]>;
+  readonly containerRotatedBytes: Counter<(typeof CONTAINER_LABELS)[number]>;
   readonly liveRatioMax: Gauge;
+  readonly liveRatioCurrentMax: Gauge;
   readonly bytesOnDisk: Gauge;
+  readonly removedFiles: Counter<'reason'>;
+  readonly budgetLimit: Gauge;
+  readonly budgetUsed: Gauge;
   readonly passes: Counter<'result' | 'kind'>;
-  readonly passDuration: Histogram;
+  readonly passDuration: Histogram<'kind'>;
+  readonly lastSuccessfulPass: Gauge;
+  readonly monitorInterval: Gauge;
   readonly triggerChecks: Counter<'source'>;
   readonly watchedDirectories: Gauge;
   readonly polledContainers: Gauge;
-  readonly budgetBytes: Gauge<'kind'>;
-  readonly budgetRemovedFiles: Counter;
   readonly policyErrors: Counter;
-  readonly policyClamped: Counter;
+  readonly policyClamped: Counter<'key'>;
   readonly configReloads: Counter<'outcome'>;
-  readonly removedFiles: Counter<'reason'>;
   readonly diskFreeBytes: Gauge<'root'>;
   readonly diskFreeInodes: Gauge<'root'>;
   readonly diskPressure: Gauge<'root'>;
-  /** The filesystems of the bound manager, read at scrape time. */
+  readonly buildInfo: Gauge<'version'>;
+  readonly containers: ContainerSeries;
+  /** The filesystems of the bound manager as its last disk check measured them, read at scrape time. */
   #filesystems: () => readonly FilesystemReport[] = () => [];
+  /** The bound manager's budget, read at scrape time and after a reconfiguration. */
+  #usage: (() => { usedBytes: number; limitBytes: number | null }) | undefined;
   #worst = 0;
-  readonly #ratioLabels = new Set<string>();
 
   constructor(options: CrilogMetricsOptions = {}) {
     const registers = [this.registry];
+    this.buildInfo = new Gauge({
+      name: 'crilog_build_info',
+      help: 'Always 1; the label version is the running crilog version.',
+      labelNames: ['version'],
+      registers,
+    });
+    this.buildInfo.set({ version: options.version ?? packageVersion() }, 1);
     this.rotations = new Counter({
       name: 'crilog_rotations_total',
-      help: 'Rotation attempts by outcome (success, reopen_failed, error).',
+      help: 'Rotation attempts of live logs, by outcome: success; reopen_failed (the runtime could not reopen the log, the rename was undone); error (another step failed).',
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['success', 'reopen_failed', 'error']) this.rotations.inc({ outcome }, 0);
     this.rotationDuration = new Histogram({
       name: 'crilog_rotation_duration_seconds',
-      help: 'Time from the rename of a live log to the end of its reopen.',
+      help: 'Seconds from the rename of a live log to the end of the runtime reopening it, for every rotation attempt, failed ones included.',
       buckets: SECONDS,
       registers,
     });
     this.rotatedSizeRatio = new Histogram({
       name: 'crilog_rotated_size_ratio',
-      help: 'Size of a live log when it was rotated, relative to its limit (1 = exactly at the limit).',
+      help: "Size of a live log at each rotation attempt divided by that container's size limit (1 = exactly at the limit; above 1 = overshoot).",
       buckets: RATIOS,
+      registers,
+    });
+    this.rotatedBytes = new Counter({
+      name: 'crilog_rotated_bytes_total',
+      help: 'Bytes of live logs moved aside by successful rotations (what containers wrote, as it was rotated).',
       registers,
     });
     this.compressions = new Counter({
       name: 'crilog_compressions_total',
-      help: 'Compressions of rotated files by outcome.',
+      help: 'Compressions of rotated files, by outcome: success; error (the raw file stays and is retried next pass); skipped (the file was deleted before its compression finished).',
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['success', 'error', 'skipped']) this.compressions.inc({ outcome }, 0);
     this.compressionDuration = new Histogram({
       name: 'crilog_compression_duration_seconds',
-      help: 'Time to compress one rotated file.',
+      help: 'Seconds to compress one rotated file, successful compressions only.',
       buckets: SECONDS,
       registers,
     });
     this.compressionBytesIn = new Counter({
       name: 'crilog_compression_input_bytes_total',
-      help: 'Bytes of rotated files before compression.',
+      help: 'Bytes of rotated files read by successful compressions.',
       registers,
     });
     this.compressionBytesOut = new Counter({
       name: 'crilog_compression_output_bytes_total',
-      help: 'Bytes of rotated files after compression.',
+      help: 'Bytes written by successful compressions.',
       registers,
     });
     this.runtimeErrors = new Counter({
       name: 'crilog_runtime_errors_total',
-      help: 'Failed container runtime calls by method.',
+      help: 'Failed calls to the container runtime, by CRI method; a container the runtime no longer knows and a log path refused for lying outside the log roots are not counted.',
       labelNames: ['method'],
       registers,
     });
-    for (const method of ['listContainers', 'containerStatus', 'reopenContainerLog'])
-      this.runtimeErrors.inc({ method }, 0);
     this.runtimeUp = new Gauge({
       name: 'crilog_runtime_up',
-      help: '1 when the last attempt to list containers succeeded.',
+      help: '1 when the last attempt to list containers (or the start-up probe) succeeded, else 0.',
       registers,
     });
     this.containersManaged = new Gauge({
       name: 'crilog_containers_managed',
-      help: 'Running containers whose logs crilog manages (inside the log roots).',
+      help: 'Containers whose log the last successful pass managed (inside the log roots, not skipped); a quick pass counts running containers only.',
       registers,
     });
     this.liveRatio = new Gauge({
       name: 'crilog_live_log_size_ratio',
-      help: 'Last observed live log size relative to its limit, per container.',
-      labelNames: ['container'],
+      help: "Last observed live log size divided by the container's size limit, per managed container (0 right after a rotation); removed when the container is no longer managed.",
+      labelNames: CONTAINER_LABELS,
       registers,
+    });
+    this.containerRotatedBytes = new Counter({
+      name: 'crilog_container_rotated_bytes_total',
+      help: 'Bytes of the live log moved aside by successful rotations, per managed container; removed when the container is no longer managed.',
+      labelNames: CONTAINER_LABELS,
+      registers,
+    });
+    this.containers = new ContainerSeries(
+      { liveRatio: this.liveRatio, rotatedBytes: this.containerRotatedBytes },
+      options.identify,
+      options.perContainer ?? true,
+    );
+    this.liveRatioCurrentMax = new Gauge({
+      name: 'crilog_live_log_size_ratio_current_max',
+      help: 'Largest current live log size divided by its limit over all managed containers (the worst container right now); exported whether or not per-container series are.',
+      registers,
+      collect: () => this.liveRatioCurrentMax.set(this.containers.currentMax),
     });
     this.liveRatioMax = new Gauge({
       name: 'crilog_live_log_size_ratio_max',
-      help: 'Largest live log size relative to its limit seen since start: the worst overshoot (above 1 = grew past the limit before rotation).',
+      help: 'Largest live log size divided by its limit observed since the daemon started, rotation attempts included; never decreases (above 1 = a log grew past its limit before rotation).',
       registers,
       collect: () => this.liveRatioMax.set(this.#worst),
     });
     const bytesOnDisk = options.bytesOnDisk;
     this.bytesOnDisk = new Gauge({
       name: 'crilog_log_bytes_on_disk',
-      help: 'Bytes in live and rotated log files under management.',
+      help: 'Bytes of the live and rotated log files of the containers the last pass managed, computed at scrape time.',
       registers,
       ...(bytesOnDisk ? { collect: async () => this.bytesOnDisk.set(await bytesOnDisk()) } : {}),
     });
-    this.budgetBytes = new Gauge({
-      name: 'crilog_budget_bytes',
-      help: 'The node log budget (kind="limit") and the bytes of managed logs it last measured (kind="used"); absent without --max-total-size.',
-      labelNames: ['kind'],
+    this.removedFiles = new Counter({
+      name: 'crilog_removed_files_total',
+      help: 'Rotated files deleted by retention, by reason: max-files (over the count limit), max-age, budget (node log budget), disk-pressure (below minFree/minFreeInodes); a raw file and its compressed twin count as two. Leftovers of interrupted steps are not counted.',
+      labelNames: ['reason'],
       registers,
     });
-    this.budgetRemovedFiles = new Counter({
-      name: 'crilog_budget_removed_files_total',
-      help: 'Rotated files deleted to bring the node under its log budget.',
-      registers,
+    // Registered by bindManager() only when the manager has a budget: without one there is no limit.
+    this.budgetLimit = new Gauge({
+      name: 'crilog_budget_limit_bytes',
+      help: 'The node log budget (--max-total-size) in bytes; absent without a budget.',
+      registers: [],
+    });
+    this.budgetUsed = new Gauge({
+      name: 'crilog_budget_used_bytes',
+      help: 'Bytes of all managed logs (live and rotated) as the node budget last measured them; absent without a budget.',
+      registers: [],
+      collect: () => {
+        const usage = this.#usage?.();
+        if (usage) this.budgetUsed.set(usage.usedBytes);
+      },
     });
     this.policyErrors = new Counter({
       name: 'crilog_policy_errors_total',
-      help: 'Containers whose crilog.io/* annotations were rejected (node defaults applied for those keys); counted once per container.',
+      help: 'Containers whose crilog.io/* annotations were rejected (node defaults applied for those keys); each container counted once.',
       registers,
     });
     this.policyClamped = new Counter({
@@ -157,19 +232,10 @@ export class CrilogMetrics {
     });
     this.configReloads = new Counter({
       name: 'crilog_config_reload_total',
-      help: 'Configuration reloads (SIGHUP or a change of the config file) by outcome: success (applied) or rejected (invalid, or changing a setting that cannot change live; the running configuration stayed).',
+      help: "Configuration reload attempts (SIGHUP, or the config file's content changing), by outcome: success (applied; also when nothing changed); rejected (invalid, or changing a setting that needs a restart; the running configuration stays).",
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['success', 'rejected']) this.configReloads.inc({ outcome }, 0);
-    this.removedFiles = new Counter({
-      name: 'crilog_removed_files_total',
-      help: 'Rotated files deleted by retention, by reason: max-files, max-age, budget, disk-pressure (compressed twins counted as files).',
-      labelNames: ['reason'],
-      registers,
-    });
-    for (const reason of ['max-files', 'max-age', 'budget', 'disk-pressure'])
-      this.removedFiles.inc({ reason }, 0);
     const perRoot = (pick: (f: FilesystemReport) => number) => (gauge: Gauge<'root'>) => {
       gauge.reset();
       for (const f of this.#filesystems()) gauge.set({ root: f.path }, pick(f));
@@ -177,7 +243,7 @@ export class CrilogMetrics {
     const freeBytes = perRoot((f) => f.bytesFree);
     this.diskFreeBytes = new Gauge({
       name: 'crilog_disk_free_bytes',
-      help: 'Free bytes (available to unprivileged writers) of each filesystem holding log roots, as the last disk check measured them.',
+      help: 'Bytes an unprivileged writer may still use (statfs f_bavail) on the filesystem holding the log root in the label root, as the last disk check measured them (after it acted); absent while minFree and minFreeInodes are both 0.',
       labelNames: ['root'],
       registers,
       collect: () => freeBytes(this.diskFreeBytes),
@@ -185,7 +251,7 @@ export class CrilogMetrics {
     const freeInodes = perRoot((f) => f.inodesFree);
     this.diskFreeInodes = new Gauge({
       name: 'crilog_disk_free_inodes',
-      help: 'Free inodes of each filesystem holding log roots, as the last disk check measured them.',
+      help: 'Free inodes (statfs f_ffree) of the filesystem holding the log root in the label root, as the last disk check measured them (after it acted); absent while minFree and minFreeInodes are both 0.',
       labelNames: ['root'],
       registers,
       collect: () => freeInodes(this.diskFreeInodes),
@@ -193,66 +259,111 @@ export class CrilogMetrics {
     const pressure = perRoot((f) => (f.pressure ? 1 : 0));
     this.diskPressure = new Gauge({
       name: 'crilog_disk_pressure',
-      help: '1 while a filesystem holding log roots is below minFree or minFreeInodes (until back above them plus the hysteresis), else 0.',
+      help: 'Per log root: 1 when the last disk check found its filesystem below minFree or minFreeInodes and, after compressing, deleting rotated files and rotating early, could not bring it back above them plus the hysteresis; else 0. Absent while minFree and minFreeInodes are both 0.',
       labelNames: ['root'],
       registers,
       collect: () => pressure(this.diskPressure),
     });
     this.passes = new Counter({
       name: 'crilog_passes_total',
-      help: 'Periodic passes by kind (full: every container; quick: those whose directory changed) and result (error: containers could not be listed).',
+      help: 'Passes, by kind (full: every container; quick: those whose log directory changed) and result (error: containers could not be listed).',
       labelNames: ['result', 'kind'],
       registers,
     });
     this.passDuration = new Histogram({
       name: 'crilog_pass_duration_seconds',
-      help: 'Duration of a full pass over all containers.',
+      help: 'Seconds each pass took, by kind (full, quick), failed ones included.',
+      labelNames: ['kind'],
       buckets: SECONDS,
       registers,
     });
+    this.lastSuccessfulPass = new Gauge({
+      name: 'crilog_last_successful_pass_timestamp_seconds',
+      help: 'Unix time at which the last pass (full or quick) that could list containers ended; 0 before the first.',
+      registers,
+    });
+    // Registered by setMonitorInterval(): without passes (rotation off) there is no interval to miss.
+    this.monitorInterval = new Gauge({
+      name: 'crilog_monitor_interval_seconds',
+      help: 'Configured seconds between passes (--monitor-interval); absent when rotation is off.',
+      registers: [],
+    });
     this.triggerChecks = new Counter({
       name: 'crilog_trigger_checks_total',
-      help: 'Containers checked between passes because their log grew, by source (watch, poll).',
+      help: 'Containers checked between passes because their live log reached its limit, by how it was found: watch (inotify event) or poll (rate-based schedule of an unwatchable directory).',
       labelNames: ['source'],
       registers,
     });
     this.watchedDirectories = new Gauge({
       name: 'crilog_watched_directories',
-      help: 'Log directories watched for writes.',
+      help: 'Log directories watched for writes with inotify, as of the last pass.',
       registers,
     });
     this.polledContainers = new Gauge({
       name: 'crilog_polled_containers',
-      help: 'Containers checked on a schedule from their write rate because their directory cannot be watched.',
+      help: 'Containers whose directory cannot be watched (inotify limits, filesystems without events) and that are polled instead, as of the last pass.',
       registers,
     });
-    if (options.defaultMetrics ?? true) {
+    this.#zeroLabels();
+    if (options.defaultMetrics ?? false) {
       // A coarse event loop sampler: the default 10 ms one wakes the process 100 times a second.
-      collectDefaultMetrics({
-        register: this.registry,
-        prefix: 'crilog_',
-        eventLoopMonitoringPrecision: 100,
-      });
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+      // Each has a correctly named twin without `_total` (`nodejs_active_handles`, ...).
+      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     }
+  }
+
+  #zeroLabels(): void {
+    for (const [name, labels] of Object.entries(LABEL_VALUES)) {
+      const metric = this.registry.getSingleMetric(name) as Counter<string>;
+      const combos = Object.entries(labels as Record<string, readonly string[]>).reduce<
+        Record<string, string>[]
+      >((acc, [label, values]) => acc.flatMap((c) => values.map((v) => ({ ...c, [label]: v }))), [{}]);
+      for (const combo of combos) metric.inc(combo, 0);
+    }
+  }
+
+  /** Adds a metric created with `registers: []` to the registry, or takes it out again, idempotently. */
+  #export(metric: Gauge, on: boolean): void {
+    const { name } = metric as unknown as { name: string };
+    const registered = this.registry.getSingleMetric(name) !== undefined;
+    if (on && !registered) this.registry.registerMetric(metric);
+    if (!on && registered) this.registry.removeSingleMetric(name);
+  }
+
+  /** Exports the pass interval, or (`null`: rotation is off, no passes run) takes it out. */
+  setMonitorInterval(ms: number | null): void {
+    this.#export(this.monitorInterval, ms !== null);
+    if (ms !== null) this.monitorInterval.set(ms / 1000);
+  }
+
+  /**
+   * Follows the bound manager's options after a live reconfiguration: the budget series appear,
+   * change or disappear with the budget.
+   */
+  syncBudget(): void {
+    const limit = this.#usage?.().limitBytes ?? null;
+    this.#export(this.budgetLimit, limit !== null);
+    this.#export(this.budgetUsed, limit !== null);
+    if (limit !== null) this.budgetLimit.set(limit);
+  }
+
+  /** Counts rotated files deleted for `reason`. */
+  countRemoved(reason: RemovalReason, files: number): void {
+    this.removedFiles.inc({ reason }, files);
   }
 
   /** Records a live log size seen by a pass or a trigger. */
   observeLive(id: string, size: number, limit: number): void {
     if (!(limit > 0)) return;
     const ratio = size / limit;
-    this.liveRatio.set({ container: id }, ratio);
-    this.#ratioLabels.add(id);
+    this.containers.observeRatio(id, ratio);
     if (ratio > this.#worst) this.#worst = ratio;
   }
 
   /** Drops the per-container series of containers no longer managed. */
   retainContainers(ids: ReadonlySet<string>): void {
-    for (const id of this.#ratioLabels) {
-      if (!ids.has(id)) {
-        this.liveRatio.remove({ container: id });
-        this.#ratioLabels.delete(id);
-      }
-    }
+    this.containers.retain(ids);
   }
 
   /** The worst ratio seen since start. */
@@ -267,6 +378,10 @@ export class CrilogMetrics {
       const nodeLimit = manager.options.maxSize;
       this.rotations.inc({ outcome: e.outcome });
       this.rotationDuration.observe(e.durationMs / 1000);
+      if (e.outcome === 'success') {
+        this.rotatedBytes.inc(e.bytes);
+        this.containers.rotated(e.id, e.bytes);
+      }
       // A container's own crilog.io/max-size is its limit; the node's applies otherwise.
       const limit = e.limit ?? nodeLimit;
       if (limit > 0) {
@@ -288,21 +403,19 @@ export class CrilogMetrics {
       if (!hasErrorCode(e.error, 'ERR_UNSAFE_PATH')) this.runtimeErrors.inc({ method: e.method });
     };
     const onPass = (report: PassReport) => this.observePass(report, 'full');
-    const onBudget: Parameters<typeof manager.on<'budget'>>[1] = (e) => {
-      this.budgetBytes.set({ kind: 'limit' }, e.limitBytes);
-      this.budgetBytes.set({ kind: 'used' }, e.usedBytes);
-      this.budgetRemovedFiles.inc(e.removed.length);
-    };
     const onPolicyError = () => this.policyErrors.inc();
+    // Every deletion by retention, budget and disk pressure included, arrives here once.
     const onRemoved: Parameters<typeof manager.on<'removed'>>[1] = (e) =>
-      this.removedFiles.inc({ reason: e.reason }, e.paths.length);
-    this.#filesystems = () => manager.filesystems;
-    manager.on('removed', onRemoved);
+      this.countRemoved(e.reason, e.paths.length);
     const onPolicyClamped: Parameters<typeof manager.on<'policy-clamped'>>[1] = (e) => {
       for (const c of e.clamped) this.policyClamped.inc({ key: c.key });
     };
-    if (manager.usage.limitBytes !== null) this.budgetBytes.set({ kind: 'limit' }, manager.usage.limitBytes);
-    manager.on('budget', onBudget);
+    // A reload may switch disk checks off; their last measurement would then be stale forever.
+    this.#filesystems = () =>
+      isOff(manager.options.minFree) && isOff(manager.options.minFreeInodes) ? [] : manager.filesystems;
+    this.#usage = () => manager.usage;
+    this.syncBudget();
+    manager.on('removed', onRemoved);
     manager.on('policy-error', onPolicyError);
     manager.on('policy-clamped', onPolicyClamped);
     manager.on('rotation', onRotation);
@@ -314,11 +427,11 @@ export class CrilogMetrics {
       manager.off('compression', onCompression);
       manager.off('runtime-error', onRuntimeError);
       manager.off('pass', onPass);
-      manager.off('budget', onBudget);
       manager.off('policy-error', onPolicyError);
       manager.off('policy-clamped', onPolicyClamped);
       manager.off('removed', onRemoved);
       this.#filesystems = () => [];
+      this.#usage = undefined;
     };
   }
 
@@ -328,9 +441,10 @@ export class CrilogMetrics {
    */
   observePass(report: PassReport, kind: 'full' | 'quick', unchanged?: ReadonlySet<ContainerReport>): void {
     this.passes.inc({ result: report.error ? 'error' : 'ok', kind });
-    this.passDuration.observe(report.durationMs / 1000);
+    this.passDuration.observe({ kind }, report.durationMs / 1000);
     this.runtimeUp.set(report.error ? 0 : 1);
     if (report.error) return;
+    this.lastSuccessfulPass.set(Date.now() / 1000);
     const managed = new Set<string>();
     for (const c of report.containers) {
       if (c.logPath === undefined || c.limit === undefined || c.action === 'skipped') continue;
