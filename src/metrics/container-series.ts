@@ -76,6 +76,13 @@ export class ContainerSeries {
     if (this.#enabled) this.series.liveRatio.set(this.#labelsOf(id), ratio);
   }
 
+  /** Forgets a container's ratio: it stopped writing, so its live log is no longer rotated. */
+  dropRatio(id: string): void {
+    this.#ratios.delete(id);
+    const labels = this.#labels.get(id);
+    if (labels) this.series.liveRatio.remove(labels);
+  }
+
   /** Adds the bytes of a live log the container had rotated. */
   rotated(id: string, bytes: number): void {
     if (this.#enabled) this.series.rotatedBytes.inc(this.#labelsOf(id), bytes);

@@ -6,6 +6,14 @@ import { isOff } from '../manager/disk/free-threshold.js';
 import { CONTAINER_LABELS, ContainerSeries, type IdentifyContainer } from './container-series.js';
 import { packageVersion } from './package-version.js';
 
+/** What a metric says about itself (prom-client's metric objects carry these). */
+export interface Metric {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  labelNames: readonly string[];
+}
+
 /** Options of `new CrilogMetrics()`. */
 export interface CrilogMetricsOptions {
   /** Also export Node's process metrics (`process_*`, `nodejs_*`, the names dashboards expect). Default false. */
@@ -164,7 +172,7 @@ export class CrilogMetrics {
     });
     this.liveRatio = new Gauge({
       name: 'crilog_live_log_size_ratio',
-      help: "Last observed live log size divided by the container's size limit, per managed container (0 right after a rotation); removed when the container is no longer managed.",
+      help: "Last observed live log size divided by the container's size limit, per running managed container (0 right after a rotation); removed when the container stops or is no longer managed.",
       labelNames: CONTAINER_LABELS,
       registers,
     });
@@ -181,7 +189,7 @@ export class CrilogMetrics {
     );
     this.liveRatioCurrentMax = new Gauge({
       name: 'crilog_live_log_size_ratio_current_max',
-      help: 'Largest current live log size divided by its limit over all managed containers (the worst container right now); exported whether or not per-container series are.',
+      help: 'Largest current live log size divided by its limit over all running managed containers (the worst one right now, 0 with none); exported whether or not per-container series are.',
       registers,
       collect: () => this.liveRatioCurrentMax.set(this.containers.currentMax),
     });
@@ -311,6 +319,14 @@ export class CrilogMetrics {
       // Each has a correctly named twin without `_total` (`nodejs_active_handles`, ...).
       for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
     }
+  }
+
+  /** Every crilog metric, including those registered only when they apply (budget, pass interval). */
+  get crilogMetrics(): readonly Metric[] {
+    const registered = this.registry.getMetricsAsArray() as unknown as Metric[];
+    const extra = [this.budgetLimit, this.budgetUsed, this.monitorInterval] as unknown as Metric[];
+    const all = [...registered, ...extra.filter((m) => !registered.includes(m))];
+    return all.filter((m) => m.name.startsWith('crilog_'));
   }
 
   #zeroLabels(): void {
@@ -449,7 +465,9 @@ export class CrilogMetrics {
     for (const c of report.containers) {
       if (c.logPath === undefined || c.limit === undefined || c.action === 'skipped') continue;
       managed.add(c.id);
-      if (c.size !== undefined && !unchanged?.has(c))
+      // A stopped container's log is never rotated, so its size against the limit says nothing.
+      if (c.state !== undefined && c.state !== 'running') this.containers.dropRatio(c.id);
+      else if (c.size !== undefined && !unchanged?.has(c))
         this.observeLive(c.id, c.action === 'rotated' ? 0 : c.size, c.limit);
     }
     this.containersManaged.set(managed.size);

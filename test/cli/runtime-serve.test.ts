@@ -60,6 +60,8 @@ describe('crilog runtime serve', () => {
       expect(version.runtimeName).toMatch(/crilog/);
       const [c] = await cri.listContainers();
       expect(c).toMatchObject({ state: 'running' });
+      // A config container is its own one-container pod, also over CRI (names for metric labels).
+      expect(c!.metadata).toMatchObject({ name: 'hello', podName: 'hello', podNamespace: 'default' });
       const status = await cri.containerStatus(c!.id);
       expect(status.logPath).toBe(path.join(dir, 'logs', 'hello', '0.log'));
       // The process logs through the runtime's CRI writer.
