@@ -1,9 +1,11 @@
 import { CONTAINER_LABELS } from './container-series.js';
 import { LABEL_VALUES, type Metric } from './metrics.js';
 
-/** Markers around the generated part of docs/metrics.md. */
-export const DOCS_BEGIN = '<!-- BEGIN GENERATED: metrics table (npm run docs:metrics) -->';
-export const DOCS_END = '<!-- END GENERATED: metrics table -->';
+/** The generated parts of docs/metrics.md, each between a BEGIN and an END marker. */
+export const sections = {
+  series: 'metrics table',
+  process: 'process metrics',
+} as const;
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -36,11 +38,14 @@ export function processMetricsList(metrics: readonly Metric[]): string {
     .join(', ');
 }
 
-/** `doc` with the part between the markers replaced by `generated`; throws when a marker is missing. */
-export function replaceGenerated(doc: string, generated: string): string {
-  const begin = doc.indexOf(DOCS_BEGIN);
-  const end = doc.indexOf(DOCS_END);
-  if (begin < 0 || end < begin)
-    throw new Error(`docs/metrics.md lacks the markers ${DOCS_BEGIN} … ${DOCS_END}`);
-  return `${doc.slice(0, begin + DOCS_BEGIN.length)}\n\n${generated}\n\n${doc.slice(end)}`;
+/** `doc` with the part between the markers of `section` replaced by `generated`; throws without them. */
+export function replaceGenerated(doc: string, section: string, generated: string): string {
+  const begin = new RegExp(`<!-- BEGIN GENERATED: ${section} [^>]*-->`).exec(doc);
+  const endMarker = `<!-- END GENERATED: ${section} -->`;
+  const end = doc.indexOf(endMarker);
+  if (!begin || end < begin.index)
+    throw new Error(
+      `docs/metrics.md lacks the markers <!-- BEGIN GENERATED: ${section} … --> … ${endMarker}`,
+    );
+  return `${doc.slice(0, begin.index + begin[0].length)}\n\n${generated}\n\n${doc.slice(end)}`;
 }
