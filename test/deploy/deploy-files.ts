@@ -40,6 +40,14 @@ function readTemplates(): ChartTemplates {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
 }
 
+/** The chart's files/ folder, as `.Files.Get` sees it. */
+function readChartFiles(): Record<string, string> {
+  const dir = path.join(CHART_DIR, 'files');
+  return Object.fromEntries(
+    readdirSync(dir).map((f) => [`files/${f}`, readFileSync(path.join(dir, f), 'utf8')]),
+  );
+}
+
 /** The chart's values.yaml. */
 export function chartValues(): Record<string, unknown> {
   return parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8'), { uniqueKeys: true }) as Record<
@@ -72,6 +80,7 @@ export function renderCrilogChart(
     Release: { Name: release, Namespace: 'crilog', Service: 'Helm', IsInstall: true, IsUpgrade: false },
     // Helm exposes Chart.yaml fields capitalized.
     Chart: { Name: meta['name'], Version: meta['version'], AppVersion: meta['appVersion'] },
+    Files: readChartFiles(),
   });
   const objects = Object.entries(files)
     .filter(([name]) => name.endsWith('.yaml'))

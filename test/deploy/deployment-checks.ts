@@ -83,9 +83,16 @@ export function deploymentProblems(objects: readonly K8sObject[]): string[] {
       fail(`${probe} port ${get.port} is not the metrics port`);
   }
   const annotations = daemonSet.spec.template.metadata?.annotations ?? {};
-  if (
-    annotations['prometheus.io/scrape'] !== 'true' ||
-    annotations['prometheus.io/port'] !== String(metricsPort)
+  // Scraped through exactly one discovery: a prometheus-operator monitor, or else the annotations.
+  const monitor = objects.find((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor');
+  if (monitor && 'prometheus.io/scrape' in annotations) {
+    fail(
+      `pod annotations prometheus.io/* and ${monitor.kind} ${monitor.metadata?.name} would scrape each pod twice`,
+    );
+  } else if (
+    !monitor &&
+    (annotations['prometheus.io/scrape'] !== 'true' ||
+      annotations['prometheus.io/port'] !== String(metricsPort))
   ) {
     fail(`pod annotations must have prometheus.io/scrape "true" and prometheus.io/port "${metricsPort}"`);
   }

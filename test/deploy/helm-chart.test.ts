@@ -5,6 +5,7 @@ import {
   chartValues,
   loadManifests,
   packageVersion,
+  readRepoFile,
   renderCrilogChart,
 } from './deploy-files.js';
 import { deploymentProblems, locate } from './deployment-checks.js';
@@ -24,6 +25,16 @@ describe('Helm chart deploy/helm/crilog', () => {
   const defaults = renderCrilogChart();
   const monitored = renderCrilogChart({ serviceMonitor: { enabled: true, labels: { release: 'prom' } } });
   const crio = renderCrilogChart({ runtime: { socketDir: '/var/run/crio', socketName: 'crio.sock' } });
+  const observed = renderCrilogChart({
+    podMonitor: { enabled: true, labels: { release: 'prom' } },
+    prometheusRule: { enabled: true, labels: { release: 'prom' } },
+    grafanaDashboard: { enabled: true, annotations: { grafana_folder: 'Logs' } },
+    networkPolicy: { enabled: true },
+    extraArgs: ['--log-level', 'debug'],
+    extraEnv: [{ name: 'TZ', value: 'UTC' }],
+    extraVolumes: [{ name: 'scratch', emptyDir: {} }],
+    extraVolumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+  });
 
   it('has Chart.yaml v2 metadata whose appVersion is the package version', () => {
     const meta = chartMetadata();
@@ -34,13 +45,19 @@ describe('Helm chart deploy/helm/crilog', () => {
       appVersion: packageVersion(),
     });
     expect(String(meta['version'])).toMatch(/^\d+\.\d+\.\d+/);
+    expect(meta['kubeVersion']).toMatch(/^>=1\.\d+/);
+    expect(meta['home']).toMatch(/^https:\/\//);
+    expect(meta['sources']).toEqual([expect.stringMatching(/^https:\/\//)]);
+    expect(meta['maintainers']).toEqual([expect.objectContaining({ name: expect.any(String) })]);
   });
 
   it('renders the default objects', () => {
     expect(defaults.objects.map(objectName).sort()).toEqual([
       'ConfigMap/crilog',
       'DaemonSet/crilog',
+      'Pod/crilog-test-healthz',
       'ResourceQuota/crilog-critical-pods',
+      'Service/crilog-metrics',
       'ServiceAccount/crilog',
     ]);
   });
@@ -48,7 +65,7 @@ describe('Helm chart deploy/helm/crilog', () => {
   it(
     'renders objects that validate against the Kubernetes and prometheus-operator schemas',
     async () => {
-      const all = [...defaults.objects, ...monitored.objects, ...crio.objects];
+      const all = [...defaults.objects, ...monitored.objects, ...crio.objects, ...observed.objects];
       expect(await validateObjects(all)).toEqual([]);
       expect(unknownFieldErrors(all)).toEqual([]);
     },
@@ -59,6 +76,7 @@ describe('Helm chart deploy/helm/crilog', () => {
     ['defaults', defaults],
     ['serviceMonitor', monitored],
     ['CRI-O', crio],
+    ['podMonitor, rules, dashboard, networkPolicy and extras', observed],
   ])('passes the crilog deployment checks with %s', (_name, rendered) => {
     expect(deploymentProblems(rendered.objects)).toEqual([]);
   });
@@ -140,7 +158,12 @@ describe('Helm chart deploy/helm/crilog', () => {
       fullnameOverride: 'logs',
       criticalPodQuota: { create: false },
     });
-    expect(r.objects.map(objectName).sort()).toEqual(['ConfigMap/logs', 'DaemonSet/logs']);
+    expect(r.objects.map(objectName).sort()).toEqual([
+      'ConfigMap/logs',
+      'DaemonSet/logs',
+      'Pod/logs-test-healthz',
+      'Service/logs-metrics',
+    ]);
     expect(locate(r.objects).podSpec.serviceAccountName).toBe('default');
   });
 
@@ -160,5 +183,92 @@ describe('Helm chart deploy/helm/crilog', () => {
     expect(parse(defaults.files['configmap.yaml']!).data['config.yaml']).toMatch(
       /^runtimeEndpoint: .*\nlogRoots:\n {2}- "\/var\/log\/pods"\nmetricsAddress: "0\.0\.0\.0:9753"\n/,
     );
+  });
+
+  it('labels the pods with the standard app.kubernetes.io labels', () => {
+    const pods = locate(defaults.objects).daemonSet.spec.template.metadata.labels;
+    expect(pods).toMatchObject({
+      'app.kubernetes.io/name': 'crilog',
+      'app.kubernetes.io/instance': 'crilog',
+      'app.kubernetes.io/version': packageVersion(),
+      'app.kubernetes.io/managed-by': 'Helm',
+    });
+  });
+
+  it('scrapes each pod once: prometheus.io annotations only without a ServiceMonitor or PodMonitor', () => {
+    const annotations = (r: typeof defaults) =>
+      locate(r.objects).daemonSet.spec.template.metadata.annotations;
+    expect(annotations(defaults)['prometheus.io/scrape']).toBe('true');
+    expect(annotations(monitored)).not.toHaveProperty('prometheus.io/scrape');
+    expect(annotations(observed)).not.toHaveProperty('prometheus.io/scrape');
+    expect(() =>
+      renderCrilogChart({ serviceMonitor: { enabled: true }, podMonitor: { enabled: true } }),
+    ).toThrow(/scrape every pod twice/);
+  });
+
+  it("adds a PodMonitor that keeps crilog's container labels and labels series with the node", () => {
+    const monitor = byKind(observed.objects, 'PodMonitor');
+    const pods = locate(observed.objects).daemonSet.spec.template.metadata.labels;
+    expect(pods).toMatchObject(monitor.spec.selector.matchLabels);
+    expect(monitor.metadata.labels.release).toBe('prom');
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      expect.objectContaining({ port: 'metrics', path: '/metrics', honorLabels: true }),
+    ]);
+    expect(byKind(monitored.objects, 'ServiceMonitor').spec.endpoints[0].honorLabels).toBe(true);
+  });
+
+  it('ships the alert rules as a PrometheusRule and the dashboard as a grafana_dashboard ConfigMap', () => {
+    const rule = byKind(observed.objects, 'PrometheusRule');
+    expect(rule.metadata.labels.release).toBe('prom');
+    expect(rule.spec).toEqual(parse(readRepoFile('deploy/monitoring/crilog.rules.yaml')));
+    const dashboard = observed.objects.find((o) => o.metadata?.name === 'crilog-dashboard') as any;
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
+    expect(dashboard.metadata.annotations).toEqual({ grafana_folder: 'Logs' });
+    expect(JSON.parse(dashboard.data['crilog.json'])).toEqual(
+      JSON.parse(readRepoFile('deploy/monitoring/crilog-dashboard.json')),
+    );
+    expect(defaults.objects.map(objectName)).not.toContain('PrometheusRule/crilog');
+  });
+
+  it('admits only the configured peers and the test pod to the metrics port with networkPolicy', () => {
+    const policy = byKind(observed.objects, 'NetworkPolicy');
+    const test = byKind(observed.objects, 'Pod');
+    const pods = locate(observed.objects).daemonSet.spec.template.metadata.labels;
+    expect(pods).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.ingress).toEqual([
+      {
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+        from: [
+          { podSelector: { matchLabels: test.metadata.labels } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+      },
+    ]);
+  });
+
+  it('appends extraArgs, extraEnv, extraVolumes and extraVolumeMounts', () => {
+    const { container, podSpec } = locate(observed.objects);
+    expect(container.args).toEqual(['daemon', '--config', '/etc/crilog/config.yaml', '--log-level', 'debug']);
+    expect(container.env).toContainEqual({ name: 'TZ', value: 'UTC' });
+    expect(container.env[0].name).toBe('NODE_NAME');
+    expect(podSpec.volumes).toContainEqual({ name: 'scratch', emptyDir: {} });
+    expect(container.volumeMounts).toContainEqual({ name: 'scratch', mountPath: '/scratch' });
+  });
+
+  it('has a helm test hook that asks /healthz through the headless metrics Service', () => {
+    const test = byKind(defaults.objects, 'Pod');
+    const service = byKind(defaults.objects, 'Service');
+    expect(test.metadata.annotations['helm.sh/hook']).toBe('test');
+    const [container] = test.spec.containers;
+    expect(container.image).toBe(`crilog:${packageVersion()}`);
+    expect(container.command.at(-1)).toBe(`http://${service.metadata.name}.crilog.svc:9753/healthz`);
+    expect(test.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    const off = renderCrilogChart({ tests: { enabled: false } });
+    expect(off.objects.map(objectName)).not.toContain('Pod/crilog-test-healthz');
+    expect(off.objects.map(objectName)).not.toContain('Service/crilog-metrics');
   });
 });

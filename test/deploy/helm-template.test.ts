@@ -29,6 +29,15 @@ describe('helm template subset', () => {
     expect(render(tpl, { a: 0, b: {} })).toBe('C');
   });
 
+  it('reads chart files verbatim with .Files.Get, templates inside them untouched', () => {
+    const out = renderChart(
+      { 't.yaml': 'data:\n  f: |-\n{{ .Files.Get "files/a.txt" | indent 4 }}' },
+      { ...context(), Files: { 'files/a.txt': 'x {{ $labels.y }}\nz' } },
+    )['t.yaml'];
+    expect(out).toBe('data:\n  f: |-\n    x {{ $labels.y }}\n    z');
+    expect(() => renderChart({ 't.yaml': '{{ .Files.Get "nope" }}' }, context())).toThrow(/no such file/);
+  });
+
   it('rebinds dot in with and range, and keeps $ as the root', () => {
     expect(
       render('{{ with .Values.m }}{{ .k }}-{{ $.Release.Namespace }}{{ else }}none{{ end }}', {

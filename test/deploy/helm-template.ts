@@ -5,9 +5,9 @@
  *
  * Supported: text with `{{ }}` actions, `{{-`/`-}}` whitespace trimming, comments,
  * field chains on `.` and `$`, string/number/bool literals, parentheses, pipelines,
- * `if`/`else if`/`else`, `with`/`else`, `range` over lists, `define`, and the functions
- * include, default, required, fail, quote, printf (%s %v %d), indent, nindent, toYaml, trunc,
- * trimSuffix, sha256sum, or, and, not, eq.
+ * `if`/`else if`/`else`, `with`/`else`, `range` over lists, `define`, `.Files.Get "path"` (a file
+ * of the chart, verbatim), and the functions include, default, required, fail, quote, printf (%s %v
+ * %d), indent, nindent, toYaml, trunc, trimSuffix, sha256sum, or, and, not, eq.
  *
  * Anything else (variables other than `$`, `template`, `tpl`, `lookup`, other functions)
  * is rejected with an error rather than approximated. The renderer is stricter than
@@ -38,6 +38,8 @@ export interface RenderContext {
   Values: Record<string, unknown>;
   Release: { Name: string; Namespace: string; Service: string; IsInstall: boolean; IsUpgrade: boolean };
   Chart: Record<string, unknown>;
+  /** The chart's files outside templates/, by path relative to the chart (`files/x.json`). */
+  Files?: Record<string, string>;
 }
 
 /** Go template truthiness (which sprig's `default` and `empty` share). */
@@ -121,6 +123,8 @@ class Renderer {
           const [head, ...args] = command;
           if (head?.kind === 'ident') {
             piped = [this.call(head.name, [...args.map((a) => this.eval(a, scope)), ...piped], scope)];
+          } else if (head?.kind === 'field' && head.path.join('.') === 'Files.Get') {
+            piped = [this.filesGet([...args.map((a) => this.eval(a, scope)), ...piped], scope)];
           } else if (i === 0 && command.length === 1 && head) {
             piped = [this.eval(head, scope)];
           } else {
@@ -130,6 +134,15 @@ class Renderer {
         return piped[0];
       }
     }
+  }
+
+  /** `.Files.Get "path"`: the file's text; like Helm, an empty string for a file the chart lacks. */
+  private filesGet(args: Value[], scope: Scope): Value {
+    if (args.length !== 1) throw new TemplateError(`.Files.Get expects 1 argument, got ${args.length}`);
+    const files = (scope.root as { Files?: Record<string, string> }).Files ?? {};
+    const name = asString(args[0], '.Files.Get');
+    if (!(name in files)) throw new TemplateError(`.Files.Get "${name}": no such file in the chart`);
+    return files[name]!;
   }
 
   private call(name: string, args: Value[], scope: Scope): Value {

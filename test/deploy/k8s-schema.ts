@@ -41,6 +41,19 @@ const MODELS: Record<string, ModelRef> = {
   'v1/ResourceQuota': { module: 'kubernetes-models/v1/ResourceQuota', kind: 'ResourceQuota' },
   'v1/Service': { module: 'kubernetes-models/v1/Service', kind: 'Service' },
   'apps/v1/DaemonSet': { module: 'kubernetes-models/apps/v1/DaemonSet', kind: 'DaemonSet' },
+  'v1/Pod': { module: 'kubernetes-models/v1/Pod', kind: 'Pod' },
+  'networking.k8s.io/v1/NetworkPolicy': {
+    module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+    kind: 'NetworkPolicy',
+  },
+  'monitoring.coreos.com/v1/PodMonitor': {
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor',
+    kind: 'PodMonitor',
+  },
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    kind: 'PrometheusRule',
+  },
   'monitoring.coreos.com/v1/ServiceMonitor': {
     module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
     kind: 'ServiceMonitor',

@@ -24,6 +24,12 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{- define "crilog.testLabels" -}}
+app.kubernetes.io/name: {{ include "crilog.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+{{- end }}
+
 {{- define "crilog.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "crilog.fullname" .) .Values.serviceAccount.name }}
