@@ -35,7 +35,7 @@ export interface DaemonOptions {
    * started with), and how to apply a new log level. Without it `reload()` is refused.
    */
   reload?: { load: () => Promise<DaemonConfig>; setLogLevel?: (level: DaemonConfig['logLevel']) => void };
-  /** Export per-container metric series. Default true. */
+  /** Export per-container metric series; default: the config's `perContainerMetrics` (a reload may change it). */
   perContainerMetrics?: boolean;
 }
 
@@ -89,7 +89,7 @@ export class Daemon {
       defaultMetrics: options.defaultMetrics ?? true,
       bytesOnDisk: () => this.#disk.total(),
       identify: (id) => this.#statuses?.info(id),
-      perContainer: options.perContainerMetrics ?? true,
+      perContainer: options.perContainerMetrics ?? options.config.perContainerMetrics,
     });
   }
 
@@ -131,6 +131,7 @@ export class Daemon {
       this.metrics.setMonitorInterval(manager.enabled ? config.monitorInterval : null);
       this.metrics.syncBudget();
     }
+    this.metrics.containers.enabled = this.#opts.perContainerMetrics ?? config.perContainerMetrics;
   }
 
   #onReload(result: ReloadResult): void {
@@ -179,11 +180,8 @@ export class Daemon {
       await this.#probe(this.#handle);
       // Statuses are cached (log paths never change for a container id); the guard sees every answer.
       this.#statuses = new StatusCachingRuntime(this.#handle.runtime);
-      const guard = (this.#guard = new RootGuardRuntime(
-        this.#statuses,
-        config.logRoots,
-        (err) =>
-          this.#log.warn({ id: err.containerId, path: err.logPath, roots: config.logRoots }, err.message),
+      const guard = (this.#guard = new RootGuardRuntime(this.#statuses, config.logRoots, (err) =>
+        this.#log.warn({ id: err.containerId, path: err.logPath, roots: config.logRoots }, err.message),
       ));
       const manager = new ContainerLogManager({
         runtime: guard,

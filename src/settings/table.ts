@@ -324,6 +324,16 @@ export const SETTINGS = {
     details:
       '`host:port` or `[ipv6]:port`, always with an explicit host (`:9753` is rejected, so that every interface is never bound by accident). The port is 0 to 65535; 0 picks a free port. Serves `/metrics`, `/healthz`, `/readyz` and `/status` ([metrics.md](metrics.md)).',
   }),
+  perContainerMetrics: setting({
+    kind: boolean,
+    flag: '--per-container-metrics',
+    default: true,
+    library: false,
+    nodeWide: true,
+    help: 'export per-container metric series (namespace, pod, container, container_id labels); turn off on nodes with very many containers',
+    details:
+      '`true` or `false`. Off, `crilog_live_log_size_ratio` and `crilog_container_rotated_bytes_total` are not exported; every node-wide series stays. See [metrics.md](metrics.md#per-container-series).',
+  }),
   logLevel: setting({
     kind: choice(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`, 'level'),
     flag: '--log-level',

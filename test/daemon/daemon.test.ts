@@ -87,7 +87,9 @@ describe('Daemon HTTP endpoints', () => {
     expect(sample(m, 'crilog_log_bytes_on_disk')).toBeGreaterThan(0);
     expect(sample(m, 'crilog_runtime_errors_total{method="listContainers"}')).toBe(0);
     expect(m).toMatch(/^process_resident_memory_bytes \d+/m);
-    expect(m).toMatch(/^crilog_live_log_size_ratio\{namespace="",pod="",container="app",container_id="c1"\} /m);
+    expect(m).toMatch(
+      /^crilog_live_log_size_ratio\{namespace="",pod="",container="app",container_id="c1"\} /m,
+    );
     expect(m).toMatch(/^crilog_build_info\{version="\d+\.\d+\.\d+[^"]*"\} 1$/m);
     expect(sample(m, 'crilog_monitor_interval_seconds')).toBe(3600);
     expect(sample(m, 'crilog_last_successful_pass_timestamp_seconds')).toBeGreaterThan(0);
