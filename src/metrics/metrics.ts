@@ -251,7 +251,7 @@ export class CrilogMetrics {
     const freeBytes = perRoot((f) => f.bytesFree);
     this.diskFreeBytes = new Gauge({
       name: 'crilog_disk_free_bytes',
-      help: 'Bytes an unprivileged writer may still use (statfs f_bavail) on the filesystem holding the log root in the label root, as the last disk check measured them (after it acted); absent while minFree and minFreeInodes are both 0.',
+      help: 'Bytes an unprivileged writer may still use (statfs f_bavail) on a filesystem holding logs, one series per filesystem, labelled with a log root on it; as the last disk check measured them (after it acted). Absent while minFree and minFreeInodes are both 0.',
       labelNames: ['root'],
       registers,
       collect: () => freeBytes(this.diskFreeBytes),
@@ -259,7 +259,7 @@ export class CrilogMetrics {
     const freeInodes = perRoot((f) => f.inodesFree);
     this.diskFreeInodes = new Gauge({
       name: 'crilog_disk_free_inodes',
-      help: 'Free inodes (statfs f_ffree) of the filesystem holding the log root in the label root, as the last disk check measured them (after it acted); absent while minFree and minFreeInodes are both 0.',
+      help: 'Free inodes (statfs f_ffree) of a filesystem holding logs, one series per filesystem, labelled with a log root on it; as the last disk check measured them (after it acted). Absent while minFree and minFreeInodes are both 0.',
       labelNames: ['root'],
       registers,
       collect: () => freeInodes(this.diskFreeInodes),
@@ -267,7 +267,7 @@ export class CrilogMetrics {
     const pressure = perRoot((f) => (f.pressure ? 1 : 0));
     this.diskPressure = new Gauge({
       name: 'crilog_disk_pressure',
-      help: 'Per log root: 1 when the last disk check found its filesystem below minFree or minFreeInodes and, after compressing, deleting rotated files and rotating early, could not bring it back above them plus the hysteresis; else 0. Absent while minFree and minFreeInodes are both 0.',
+      help: '1 when the last disk check found a filesystem holding logs below minFree or minFreeInodes and, by compressing, deleting rotated files and rotating early, could not bring it back above them plus the hysteresis; else 0. One series per filesystem, labelled with a log root on it; absent while minFree and minFreeInodes are both 0.',
       labelNames: ['root'],
       registers,
       collect: () => pressure(this.diskPressure),

@@ -104,6 +104,41 @@ describe('live reload of the built daemon', () => {
       'a rotation after the refusals',
       30_000,
     );
+
+    // Series that follow reloadable settings: a budget appears, the interval changes, and the
+    // per-container series go when perContainerMetrics is turned off.
+    const before = await metrics();
+    expect(before).not.toMatch(/^crilog_budget_limit_bytes /m);
+    expect(metricValue(before, 'crilog_monitor_interval_seconds')).toBe(1);
+    // Rotations have happened, so the writer has its series, under its pod's names.
+    expect(before).toMatch(
+      /^crilog_container_rotated_bytes_total\{namespace="default",pod="writer",container="writer",container_id="[^"]+"\} [1-9]/m,
+    );
+    await cm.publish(
+      config(dir, ['maxSize: 256Ki', 'maxTotalSize: 100Mi', 'perContainerMetrics: false']).replace(
+        'monitorInterval: 1s',
+        'monitorInterval: 2s',
+      ),
+    );
+    const series = await p.logs.waitUntil(
+      (l) =>
+        l.msg === 'configuration reloaded' &&
+        (l.changed as string[] | undefined)?.includes('maxTotalSize') === true,
+      'a reload adding a budget',
+    );
+    expect([...(series.changed as string[])].sort()).toEqual([
+      'maxTotalSize',
+      'monitorInterval',
+      'perContainerMetrics',
+    ]);
+    const after = await metrics();
+    expect(metricValue(after, 'crilog_budget_limit_bytes')).toBe(100 * 1024 * 1024);
+    expect(metricValue(after, 'crilog_budget_used_bytes')).toBeGreaterThanOrEqual(0);
+    expect(metricValue(after, 'crilog_monitor_interval_seconds')).toBe(2);
+    expect(after).not.toMatch(/^crilog_live_log_size_ratio\{/m);
+    expect(after).not.toMatch(/^crilog_container_rotated_bytes_total\{/m);
+    expect(metricValue(after, 'crilog_live_log_size_ratio_current_max')).toBeGreaterThanOrEqual(0);
+
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
 
