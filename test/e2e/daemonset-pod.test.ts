@@ -98,7 +98,8 @@ describe.skipIf(skipE2eUnlessContainerd())('the DaemonSet pod under containerd',
     });
     // Workloads in sandboxes of their own, logging below the node's pod log folder.
     const fast = await startWorkload(client, h, {
-      name: 'fast',
+      // a name no other e2e file uses: `crilog logs` selects this pod by it
+      name: 'dsfast',
       script: BURST_COUNTER,
       podLogsDir: node.podLogsDir,
     });
@@ -237,6 +238,23 @@ describe.skipIf(skipE2eUnlessContainerd())('the DaemonSet pod under containerd',
     });
     expect(fromPod.length).toBeGreaterThan(1000);
     expect(fromPod).toEqual(onDisk.history.numbers);
+
+    // As docs/kubernetes.md shows it: by pod, namespace and container, the runtime endpoint and log
+    // roots taken from the daemon's own /etc/crilog/config.yaml.
+    const byName = await client.execSync(
+      pod!.containerId,
+      ['crilog', 'logs', 'e2e-dsfast', '-n', 'default', '-c', 'dsfast', '--tail', '500'],
+      120,
+    );
+    expect(byName.stderr.toString('utf8')).toBe('');
+    expect(byName.exit_code).toBe(0);
+    const tail = byName.stdout
+      .toString('utf8')
+      .split('\n')
+      .flatMap((l) => (/^line (\d+)$/.exec(l) ? [Number(/^line (\d+)$/.exec(l)![1])] : []));
+    expect(tail.length).toBe(500);
+    expect(tail.every((n, i) => i === 0 || n === tail[i - 1]! + 1)).toBe(true);
+    expect(tail[0]).toBeGreaterThan(fromPod.at(-1)! - 500);
   }, 180_000);
 
   it('answers the probes from the harness; /readyz turns false while containerd is gone', async () => {
