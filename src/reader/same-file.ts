@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import { gzipRecordedSize } from '../codecs/gzip-total-size.js';
 import { errnoCode } from '../ports/file-system.js';
 import type { RotatedFile } from '../rotation/log-files.js';
 import { CODEC_SUFFIX } from '../codecs/codec-names.js';
@@ -6,7 +7,7 @@ import { NotRegularFileError, openRegularFile, type OpenLogFile } from './live-f
 
 /**
  * Whether the rotated file `file` is the data of the open file `open` under its rotated name: same inode
- * while raw, or, once compressed, a gzip whose recorded size (ISIZE, the size mod 2^32) matches.
+ * while raw, or, once compressed, a gzip whose recorded size (`gzipRecordedSize`, compared mod 2^32) matches.
  * A zstd file cannot be checked cheaply and is assumed to match, as rotation is sequential.
  */
 export async function isSameFile(file: RotatedFile, open: OpenLogFile): Promise<boolean> {
@@ -32,11 +33,9 @@ export async function isSameFile(file: RotatedFile, open: OpenLogFile): Promise<
     throw new Error(`failed to open "${file.path}"`, { cause: err });
   }
   try {
-    const { size } = await handle.stat();
-    if (size < 18) return false;
-    const trailer = Buffer.alloc(4);
-    await handle.read(trailer, 0, 4, size - 4);
-    return trailer.readUInt32LE(0) === (await open.size()) % 2 ** 32;
+    const recorded = await gzipRecordedSize(handle, (await handle.stat()).size);
+    if (recorded === undefined) return false;
+    return recorded % 2 ** 32 === (await open.size()) % 2 ** 32;
   } finally {
     await handle.close();
   }

@@ -43,6 +43,8 @@ export async function buildCli(): Promise<{ main: string; remove: () => Promise<
   await Promise.all(jobs);
   await fsp.copyFile(path.join(repo, 'package.json'), path.join(root, 'package.json'));
   await fsp.symlink(path.join(repo, 'proto'), path.join(root, 'proto'));
+  // The optional libdeflate binding (built by `npm ci` when libdeflate-dev is present).
+  await fsp.symlink(path.join(repo, 'native'), path.join(root, 'native'));
   return {
     main: path.join(root, 'dist', 'cli', 'main.js'),
     remove: () => fsp.rm(root, { recursive: true, force: true }),

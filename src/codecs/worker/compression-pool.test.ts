@@ -4,8 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCodecAvailable, getCodec } from '../codec.js';
+import { gzipRecordedSize } from '../gzip-total-size.js';
 import { compressHandle, type ReadableHandle } from './compress-handle.js';
 import { CompressionPool } from './compression-pool.js';
+import { libdeflateBinding, resolveGzipEngine } from './libdeflate-binding.js';
 
 const pools: CompressionPool[] = [];
 afterAll(() => Promise.all(pools.map((p) => p.close())));
@@ -47,28 +49,104 @@ async function compress(p: CompressionPool, codec: 'gzip' | 'zstd', data: Buffer
   return Buffer.concat(parts);
 }
 
-describe('CompressionPool', () => {
-  const data = logText(3 * 1024 * 1024 + 12345);
+/** Offsets of the gzip members of `gz` (each starts with the magic and the deflate method). */
+function memberCount(gz: Buffer): number {
+  let n = 0;
+  for (
+    let i = gz.indexOf(Buffer.from([0x1f, 0x8b, 8]));
+    i >= 0;
+    i = gz.indexOf(Buffer.from([0x1f, 0x8b, 8]), i + 1)
+  )
+    n++;
+  return n;
+}
 
-  it.each([
+const hasLibdeflate = libdeflateBinding() !== null;
+
+describe('libdeflate binding', () => {
+  it.runIf(process.env.CRILOG_REQUIRE_LIBDEFLATE === '1')(
+    'is built and loads where CI installed libdeflate-dev',
+    () => {
+      expect(libdeflateBinding()?.version).toMatch(/^1\./);
+      expect(new CompressionPool().gzipEngine).toBe('libdeflate');
+    },
+  );
+
+  it('is used by default when it loads, and CRILOG_GZIP_ENGINE=zlib turns it off', () => {
+    expect(resolveGzipEngine('auto', {}).engine).toBe(hasLibdeflate ? 'libdeflate' : 'zlib');
+    expect(resolveGzipEngine('auto', { CRILOG_GZIP_ENGINE: 'zlib' })).toEqual({ engine: 'zlib', path: null });
+    expect(() => resolveGzipEngine('auto', { CRILOG_GZIP_ENGINE: 'fast' })).toThrow(
+      /invalid CRILOG_GZIP_ENGINE "fast": use "libdeflate", "zlib" or "auto"/,
+    );
+  });
+
+  it.skipIf(hasLibdeflate)('names the package to install when libdeflate is asked for but missing', () => {
+    expect(() => new CompressionPool({ gzipEngine: 'libdeflate' })).toThrow(/libdeflate-dev/);
+  });
+});
+
+describe.each([
+  ['zlib', true],
+  ['libdeflate', hasLibdeflate],
+] as const)('CompressionPool, gzip on %s', (engine, available) => {
+  const data = logText(3 * 1024 * 1024 + 12345);
+  const gzPool = (options?: ConstructorParameters<typeof CompressionPool>[0]) =>
+    pool({ ...options, gzipEngine: engine });
+
+  it.runIf(available).each([
     ['1 MiB chunks', 1024 * 1024],
     ['small chunks, shorter than the 32 KiB window', 5000],
-  ])('gzip with %s is one valid member that gunzip restores exactly', async (_name, size) => {
-    const gz = await compress(pool(), 'gzip', data, 6, size);
+  ])('gzip with %s is valid gzip that gunzip restores exactly', async (_name, size) => {
+    const p = gzPool();
+    expect(p.gzipEngine).toBe(engine);
+    const gz = await compress(p, 'gzip', data, 6, size);
     expect(gz.subarray(0, 3)).toEqual(Buffer.from([0x1f, 0x8b, 8]));
     expect(zlib.gunzipSync(gz).equals(data)).toBe(true);
   });
 
-  it('compresses within 1% of a continuous zlib stream at the same level', async () => {
-    const gz = await compress(pool(), 'gzip', data);
-    const reference = zlib.gzipSync(data, { level: 6 });
-    expect(gz.length / reference.length).toBeLessThan(1.01);
+  it.runIf(available)('records the total size where status and the reader look for it', async () => {
+    const gz = await compress(gzPool(), 'gzip', data);
+    // zlib: one member (its ISIZE is the total); libdeflate: a member per 1 MiB chunk plus the total's.
+    expect(memberCount(gz)).toBe(engine === 'zlib' ? 1 : 5);
+    const handle: ReadableHandle = memoryHandleOf(gz);
+    expect(await gzipRecordedSize(handle, gz.length)).toBe(data.length);
   });
 
-  it('writes a valid empty gzip file for empty input', async () => {
-    const gz = await compress(pool(), 'gzip', Buffer.alloc(0));
+  it.runIf(available)(
+    'compresses no larger than a continuous zlib stream at the same level (+1%)',
+    async () => {
+      const gz = await compress(gzPool(), 'gzip', data);
+      const reference = zlib.gzipSync(data, { level: 6 });
+      expect(gz.length / reference.length).toBeLessThan(1.01);
+    },
+  );
+
+  it.runIf(available)('writes a valid empty gzip file for empty input', async () => {
+    const gz = await compress(gzPool(), 'gzip', Buffer.alloc(0));
     expect(zlib.gunzipSync(gz).length).toBe(0);
+    expect(await gzipRecordedSize(memoryHandleOf(gz), gz.length)).toBe(0);
   });
+
+  it.runIf(available)('runs several compressions at once, each output intact', async () => {
+    const p = gzPool({ size: 2 });
+    const inputs = [logText(400_000), logText(700_000), logText(300_000)];
+    const outputs = await Promise.all(inputs.map((d) => compress(p, 'gzip', d, 6, 64 * 1024)));
+    outputs.forEach((gz, i) => expect(zlib.gunzipSync(gz).equals(inputs[i]!)).toBe(true));
+    expect((await p.threadIds()).length).toBeLessThanOrEqual(2);
+  });
+
+  it.runIf(available).each([1, 9])('honours level %i', async (level) => {
+    const gz = await compress(gzPool(), 'gzip', data, level);
+    expect(zlib.gunzipSync(gz).equals(data)).toBe(true);
+  });
+});
+
+function memoryHandleOf(data: Buffer): ReadableHandle {
+  return memoryHandle(data);
+}
+
+describe('CompressionPool', () => {
+  const data = logText(3 * 1024 * 1024 + 12345);
 
   it.runIf(isCodecAvailable('zstd'))('zstd round-trips through the codec decoder', async () => {
     const zst = await compress(pool(), 'zstd', data, 3);
@@ -81,14 +159,6 @@ describe('CompressionPool', () => {
       },
     );
     expect(Buffer.concat(parts).equals(data)).toBe(true);
-  });
-
-  it('runs several compressions at once, each output intact', async () => {
-    const p = pool({ size: 2 });
-    const inputs = [logText(400_000), logText(700_000), logText(300_000)];
-    const outputs = await Promise.all(inputs.map((d) => compress(p, 'gzip', d, 6, 64 * 1024)));
-    outputs.forEach((gz, i) => expect(zlib.gunzipSync(gz).equals(inputs[i]!)).toBe(true));
-    expect((await p.threadIds()).length).toBeLessThanOrEqual(2);
   });
 
   it.runIf(process.platform === 'linux')('gives its worker threads the configured nice value', async () => {

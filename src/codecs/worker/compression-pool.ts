@@ -4,6 +4,7 @@ import { CrilogError } from '../../errors/crilog-error.js';
 import type { CodecName } from '../codec-names.js';
 import type { WorkerReply } from './protocol.js';
 import { CompressionSession, type SessionPort } from './compression-session.js';
+import { resolveGzipEngine, type GzipEngine } from './libdeflate-binding.js';
 import { compressWorkerMain, type CompressWorkerData } from './worker-main.js';
 
 /** Options of `new CompressionPool()`. */
@@ -17,6 +18,11 @@ export interface CompressionPoolOptions {
   nice?: number;
   /** A worker idle this long ends (it is started again when needed). Default 5 s. */
   idleMs?: number;
+  /**
+   * Deflate engine for gzip: `auto` (default) uses crilog's libdeflate binding when it was built at
+   * install (Debian `libdeflate-dev`), else Node's zlib; `CRILOG_GZIP_ENGINE=zlib` forces zlib.
+   */
+  gzipEngine?: GzipEngine | 'auto';
 }
 
 interface Slot extends SessionPort {
@@ -48,6 +54,8 @@ export class CompressionPool {
   readonly #slots: Slot[] = [];
   readonly #idleMs: number;
   #nextSid = 1;
+  /** The deflate engine this pool's gzip compressions use. */
+  readonly gzipEngine: GzipEngine;
 
   constructor(options: CompressionPoolOptions = {}) {
     const size = options.size ?? 2;
@@ -64,7 +72,9 @@ export class CompressionPool {
       );
     this.#size = size;
     this.#idleMs = options.idleMs ?? 5000;
-    this.#data = { nice, zstdPath: zstdPath() };
+    const gzip = resolveGzipEngine(options.gzipEngine);
+    this.gzipEngine = gzip.engine;
+    this.#data = { nice, zstdPath: zstdPath(), libdeflatePath: gzip.path };
   }
 
   /** Starts a compression on a worker thread (the least busy one, started if needed). */

@@ -7,6 +7,8 @@ export interface CompressWorkerData {
   nice: number;
   /** Absolute path of the zstd binding, when installed: an eval'd worker cannot resolve packages itself. */
   zstdPath: string | null;
+  /** Absolute path of crilog's libdeflate binding when it is built and loads; gzip then uses it. */
+  libdeflatePath: string | null;
 }
 
 /**
@@ -19,7 +21,10 @@ export interface CompressWorkerData {
  * every chunk is deflated on its own with the previous 32 KiB as preset dictionary and ends with a sync
  * flush, so each call is synchronous on this (lower-priority) thread instead of on libuv's thread
  * pool, which also serves the stats and renames of the rotation path. The output is one ordinary gzip
- * member.
+ * member. With the libdeflate binding (about 1.6 times less CPU than zlib at the same level, and
+ * smaller output) every chunk instead becomes a gzip member of its own, as libdeflate only compresses
+ * whole buffers; gzip readers join members. A last, empty member records the total size (see
+ * `gzip-total-size.ts`), which a multi-member file's final ISIZE no longer does.
  */
 export function compressWorkerMain(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
@@ -81,6 +86,45 @@ export function compressWorkerMain(): void {
     };
   }
 
+  interface Libdeflate {
+    createCompressor(level: number): object;
+    gzipBound(compressor: object, length: number): number;
+    gzipCompress(compressor: object, input: Uint8Array, output: Uint8Array): number;
+  }
+  let libdeflate: Libdeflate | undefined;
+  const compressors = new Map<number, object>();
+  // One output buffer per worker, reused by every chunk: a worker compresses one chunk at a time.
+  let scratch = new Uint8Array(0);
+
+  function libdeflateSession(level: number): Session {
+    libdeflate ??= require(data.libdeflatePath!) as Libdeflate;
+    const lib = libdeflate;
+    let compressor = compressors.get(level);
+    if (!compressor) compressors.set(level, (compressor = lib.createCompressor(level)));
+    let size = 0;
+    return {
+      write(chunk) {
+        const bound = lib.gzipBound(compressor, chunk.length);
+        if (scratch.length < bound) scratch = new Uint8Array(bound);
+        const n = lib.gzipCompress(compressor, chunk, scratch);
+        if (n === 0) throw new Error(`libdeflate could not compress a chunk of ${chunk.length} bytes`);
+        size += chunk.length;
+        // Copied out: the scratch buffer stays here for the next chunk.
+        return Buffer.from(scratch.subarray(0, n));
+      },
+      end() {
+        // An empty member carrying the total: header with FEXTRA (subfield "CL", 8 bytes of little-endian
+        // total size), an empty final stored block, CRC-32 0 and ISIZE 0. Of an empty input it is the
+        // only member, so every file is valid gzip.
+        const m = Buffer.alloc(37);
+        m.set([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3, 12, 0, 0x43, 0x4c, 8, 0]);
+        m.writeBigUInt64LE(BigInt(size), 16);
+        m.set([1, 0, 0, 0xff, 0xff], 24);
+        return m;
+      },
+    };
+  }
+
   function zstdSession(level: number): Session {
     if (!data.zstdPath) throw new Error('zstd binding is not installed');
     type Step = (done: (err?: Error | null) => void) => void;
@@ -118,7 +162,14 @@ export function compressWorkerMain(): void {
   port.on('message', (m: WorkerRequest) => {
     try {
       if (m.op === 'open') {
-        sessions.set(m.sid, m.codec === 'zstd' ? zstdSession(m.level) : gzipSession(m.level));
+        sessions.set(
+          m.sid,
+          m.codec === 'zstd'
+            ? zstdSession(m.level)
+            : data.libdeflatePath
+              ? libdeflateSession(m.level)
+              : gzipSession(m.level),
+        );
       } else if (m.op === 'abort') {
         sessions.delete(m.sid);
       } else {

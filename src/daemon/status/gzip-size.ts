@@ -1,11 +1,11 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { gzipRecordedSize } from '../../codecs/gzip-total-size.js';
 import { O_NOFOLLOW } from '../../ports/file-system.js';
 
 /**
- * Uncompressed size of a single-member gzip file from its trailer (ISIZE: the last 4 bytes, little
- * endian, the size modulo 2^32), without decompressing anything. crilog writes one member per file and
- * rotates far below 4 GiB, so the value is exact for its own files; `undefined` when unreadable.
+ * Uncompressed size of a gzip file as it records it (see `gzipRecordedSize`), without decompressing
+ * anything: exact for crilog's own files; `undefined` when unreadable.
  */
 export async function gzipUncompressedSize(file: string, size?: number): Promise<number | undefined> {
   let handle;
@@ -15,12 +15,7 @@ export async function gzipUncompressedSize(file: string, size?: number): Promise
     return undefined;
   }
   try {
-    const length = size ?? (await handle.stat()).size;
-    // 18 bytes: the smallest gzip file (10-byte header, empty deflate block, 8-byte trailer).
-    if (length < 18) return undefined;
-    const buf = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(buf, 0, 4, length - 4);
-    return bytesRead === 4 ? buf.readUInt32LE(0) : undefined;
+    return await gzipRecordedSize(handle, size ?? (await handle.stat()).size);
   } catch {
     return undefined;
   } finally {
