@@ -5,8 +5,10 @@
  * from /proc/<pid>/stat over the measurement window (after a warm-up), its memory from VmRSS sampled
  * every second; /metrics is scraped every 15 s during the window, as Prometheus would.
  *
- * Targets: under 1% of one core and under 150 MB RSS.
- * Env: BENCH_QUICK=1 (200 containers, short window); BENCH_IDLE_CONTAINERS overrides the count;
+ * Targets (issue 18): 1000 containers at most 0.3% of one core in any 60 s window and 96 MB RSS; 5000
+ * containers at most 1.5%. CPU is sampled every second, so the worst 60 s window is exact to a tick.
+ * Env: BENCH_QUICK=1 (200 containers, short window); BENCH_IDLE_CONTAINERS=1000,5000 the counts;
+ * BENCH_IDLE_WINDOW_S the measured window (default 300 s: one whole cycle of passes);
  * BENCH_IDLE_NODE_ARGS extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
  * BENCH_RESULT_FILE where to write the JSON result.
  */
@@ -22,10 +24,13 @@ import { gzipSync } from 'node:zlib';
 import { serveFakeCri } from './fake-cri.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
-const N = Number(process.env.BENCH_IDLE_CONTAINERS ?? (quick ? 200 : 1000));
+const COUNTS = (process.env.BENCH_IDLE_CONTAINERS ?? (quick ? '200' : '1000,5000')).split(',').map(Number);
 const WARMUP_S = quick ? 12 : 25;
-// A whole cycle of 30 intervals: the window holds exactly one full pass and four verify passes.
-const WINDOW_S = quick ? 30 : 300;
+// A whole cycle of 30 intervals: the window holds one full pass, five verify passes and one safety-net listing.
+const WINDOW_S = Number(process.env.BENCH_IDLE_WINDOW_S ?? (quick ? 30 : 300));
+/** The issue's targets: share of one core in the worst 60 s window, and peak RSS (MB). */
+const SLIDE_S = 60;
+const TARGETS = { 1000: { cpuPercent: 0.3, rssMB: 96 }, 5000: { cpuPercent: 1.5, rssMB: null } };
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const log = (msg) => process.stderr.write(`[idle] ${msg}\n`);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -47,133 +52,175 @@ function sample(text, series) {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'crilog-idle-'));
-let daemon;
-let cri;
-try {
-  const root = path.join(dir, 'pods');
-  const gz = gzipSync(Buffer.from('2026-01-01T00:00:00.000000000Z stdout F an old line\n'.repeat(100)));
-  const containers = [];
-  for (let i = 0; i < N; i++) {
-    const id = `${i.toString(16).padStart(8, '0')}${'c'.repeat(56)}`;
-    const logPath = path.join(root, `default_pod-${i}_uid-${i}`, 'app', '0.log');
-    await mkdir(path.dirname(logPath), { recursive: true });
-    await writeFile(logPath, '2026-01-01T00:00:00.000000000Z stdout F hello\n'.repeat(40));
-    await writeFile(`${logPath}.20260101-000000.gz`, gz);
-    containers.push({ id, name: `app-${i}`, logPath });
-  }
-  cri = await serveFakeCri(path.join(dir, 'cri.sock'), containers);
-  log(`${N} idle containers under ${root}`);
+const rows = [];
+const calls = {};
+for (const n of COUNTS) {
+  const { row, runtimeCalls } = await measureIdle(n);
+  rows.push(row);
+  calls[n] = runtimeCalls;
+}
+const result = {
+  title: `Idle cost: ${COUNTS.join(' and ')} containers that write nothing`,
+  description:
+    'CPU (share of one core) and peak RSS of the `crilog daemon` process with default settings (10 s passes, directory watches) ' +
+    'against a CRI gRPC server that answers with kubelet-like labels and annotations on containers and pod sandboxes, after a warm-up, ' +
+    `/metrics scraped every 15 s. CPU is sampled every second: \`worst60sCpuPercent\` is the worst ${SLIDE_S} s window, \`cpuPercentOfCore\` the whole window. ` +
+    'Targets (issue 18): 1000 containers at most 0.3% in any 60 s window and 96 MB RSS; 5000 containers at most 1.5%. ' +
+    '`lists`: full container and sandbox listings in the window; `stopMs`: time from SIGTERM to exit.',
+  table: rows,
+  targetMet: rows.every((r) => r.targetMet),
+  runtimeCalls: calls,
+};
+const out = JSON.stringify(result, null, 2);
+if (process.env.BENCH_RESULT_FILE) await writeFile(process.env.BENCH_RESULT_FILE, out);
+else process.stdout.write(`${out}\n`);
 
-  daemon = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_IDLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      MAIN,
-      'daemon',
-      '--runtime-endpoint',
-      cri.endpoint,
-      '--log-root',
-      root,
-      '--lock-file',
-      path.join(dir, 'crilog.lock'),
-      '--metrics-address',
-      '127.0.0.1:0',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise((resolve) => daemon.once('exit', (code, signal) => resolve({ code, signal })));
-  const metricsAddress = await new Promise((resolve, reject) => {
-    let buf = '';
-    daemon.stdout.setEncoding('utf8').on('data', (s) => {
-      buf += s;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const j = JSON.parse(line);
-          if (j.msg === 'crilog daemon started') resolve(j.metrics);
-          if (j.level === 'warn' || j.level === 'error') log(`daemon: ${line}`);
-        } catch {
-          log(`daemon: ${line}`);
-        }
-      }
-    });
-    exited.then(({ code }) => reject(new Error(`daemon exited with ${code} before starting`)));
-  });
-  const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text();
-  for (let t = performance.now(); ; await sleep(250)) {
-    if ((sample(await scrape(), 'crilog_passes_total{result="ok",kind="full"}') ?? 0) >= 1) break;
-    if (performance.now() - t > 60_000) throw new Error('no pass within 60 s');
+/** Worst average over `width` consecutive one-second CPU samples (ms per sample). */
+function worstWindow(samples, width) {
+  if (samples.length <= width) return samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length);
+  let sum = samples.slice(0, width).reduce((a, b) => a + b, 0);
+  let worst = sum;
+  for (let i = width; i < samples.length; i++) {
+    sum += samples[i] - samples[i - width];
+    worst = Math.max(worst, sum);
   }
-  log(`first pass done; warming up ${WARMUP_S} s`);
-  await sleep(WARMUP_S * 1000);
+  return worst / width;
+}
 
-  const pid = daemon.pid;
-  const cpu0 = await procCpuMs(pid);
-  const t0 = performance.now();
-  let maxRss = 0;
-  let scrapes = 0;
-  log(`measuring ${WINDOW_S} s`);
-  for (let s = 1; s <= WINDOW_S; s++) {
-    await sleep(1000);
-    maxRss = Math.max(maxRss, await procRssKiB(pid));
-    if (s % 15 === 0) {
-      await scrape();
-      scrapes++;
+/** One daemon over `N` idle containers: its CPU and memory over the window. */
+async function measureIdle(N) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'crilog-idle-'));
+  let daemon;
+  let cri;
+  try {
+    const root = path.join(dir, 'pods');
+    const gz = gzipSync(Buffer.from('2026-01-01T00:00:00.000000000Z stdout F an old line\n'.repeat(100)));
+    const containers = [];
+    for (let i = 0; i < N; i++) {
+      const id = `${i.toString(16).padStart(8, '0')}${'c'.repeat(56)}`;
+      const logPath = path.join(root, `default_pod-${i}_uid-${i}`, 'app', '0.log');
+      await mkdir(path.dirname(logPath), { recursive: true });
+      await writeFile(logPath, '2026-01-01T00:00:00.000000000Z stdout F hello\n'.repeat(40));
+      await writeFile(`${logPath}.20260101-000000.gz`, gz);
+      containers.push({ id, name: `app-${i}`, logPath });
     }
+    cri = await serveFakeCri(path.join(dir, 'cri.sock'), containers);
+    log(`${N} idle containers under ${root}`);
+
+    daemon = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_IDLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        MAIN,
+        'daemon',
+        '--runtime-endpoint',
+        cri.endpoint,
+        '--log-root',
+        root,
+        '--lock-file',
+        path.join(dir, 'crilog.lock'),
+        '--metrics-address',
+        '127.0.0.1:0',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => daemon.once('exit', (code, signal) => resolve({ code, signal })));
+    const metricsAddress = await new Promise((resolve, reject) => {
+      let buf = '';
+      daemon.stdout.setEncoding('utf8').on('data', (s) => {
+        buf += s;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          try {
+            const j = JSON.parse(line);
+            if (j.msg === 'crilog daemon started') resolve(j.metrics);
+            if (j.level === 'warn' || j.level === 'error') log(`daemon: ${line}`);
+          } catch {
+            log(`daemon: ${line}`);
+          }
+        }
+      });
+      exited.then(({ code }) => reject(new Error(`daemon exited with ${code} before starting`)));
+    });
+    const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text();
+    for (let t = performance.now(); ; await sleep(250)) {
+      if ((sample(await scrape(), 'crilog_passes_total{result="ok",kind="full"}') ?? 0) >= 1) break;
+      if (performance.now() - t > 60_000) throw new Error('no pass within 60 s');
+    }
+    log(`first pass done; warming up ${WARMUP_S} s`);
+    await sleep(WARMUP_S * 1000);
+
+    const pid = daemon.pid;
+    const cpu0 = await procCpuMs(pid);
+    const t0 = performance.now();
+    let maxRss = 0;
+    let scrapes = 0;
+    const lists0 = cri.calls.ListContainers;
+    const perSecond = [];
+    let lastCpu = cpu0;
+    log(`measuring ${WINDOW_S} s`);
+    for (let s = 1; s <= WINDOW_S; s++) {
+      // Paced on the clock, so a slow sample does not stretch the window.
+      await sleep(Math.max(0, t0 + s * 1000 - performance.now()));
+      const now = await procCpuMs(pid);
+      perSecond.push(now - lastCpu);
+      lastCpu = now;
+      maxRss = Math.max(maxRss, await procRssKiB(pid));
+      if (s % 15 === 0) {
+        await scrape();
+        scrapes++;
+      }
+    }
+    const wallMs = performance.now() - t0;
+    const cpuMs = (await procCpuMs(pid)) - cpu0;
+    const m = await scrape();
+
+    const stopT0 = performance.now();
+    daemon.kill('SIGTERM');
+    const { code } = await exited;
+    const stopMs = performance.now() - stopT0;
+
+    const cpuPercent = (cpuMs / wallMs) * 100;
+    const worstPercent = worstWindow(perSecond, SLIDE_S) / 10;
+    const rssMB = (maxRss * 1024) / 1e6;
+    const target = TARGETS[N];
+    const fullPasses = sample(m, 'crilog_passes_total{result="ok",kind="full"}') ?? 0;
+    const quickPasses = sample(m, 'crilog_passes_total{result="ok",kind="quick"}') ?? 0;
+    const row = {
+      containers: N,
+      windowS: round(wallMs / 1000, 1),
+      worst60sCpuPercent: round(worstPercent, 3),
+      cpuPercentOfCore: round(cpuPercent, 3),
+      maxRssMB: round(rssMB, 1),
+      lists: cri.calls.ListContainers - lists0,
+      fullPasses,
+      quickPasses,
+      avgPassMs: round(
+        (((sample(m, 'crilog_pass_duration_seconds_sum{kind="full"}') ?? 0) +
+          (sample(m, 'crilog_pass_duration_seconds_sum{kind="quick"}') ?? 0)) /
+          ((sample(m, 'crilog_pass_duration_seconds_count{kind="full"}') ?? 0) +
+            (sample(m, 'crilog_pass_duration_seconds_count{kind="quick"}') ?? 0))) *
+          1000,
+        1,
+      ),
+      watchedDirectories: sample(m, 'crilog_watched_directories'),
+      containersManaged: sample(m, 'crilog_containers_managed'),
+      scrapes,
+      stopMs: Math.round(stopMs),
+      exitCode: code,
+      targetCpuPercent: target?.cpuPercent ?? null,
+      targetRssMB: target?.rssMB ?? null,
+      targetMet:
+        (target?.cpuPercent == null || worstPercent <= target.cpuPercent) &&
+        (target?.rssMB == null || rssMB <= target.rssMB),
+    };
+    log(JSON.stringify(row));
+    log(`CPU ms per second: ${perSecond.join(' ')}`);
+    return { row, runtimeCalls: { ...cri.calls } };
+  } finally {
+    if (daemon && daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+    await cri?.close();
+    await rm(dir, { recursive: true, force: true });
   }
-  const wallMs = performance.now() - t0;
-  const cpuMs = (await procCpuMs(pid)) - cpu0;
-  const m = await scrape();
-
-  const stopT0 = performance.now();
-  daemon.kill('SIGTERM');
-  const { code } = await exited;
-  const stopMs = performance.now() - stopT0;
-
-  const cpuPercent = (cpuMs / wallMs) * 100;
-  const rssMB = (maxRss * 1024) / 1e6;
-  const fullPasses = sample(m, 'crilog_passes_total{result="ok",kind="full"}') ?? 0;
-  const quickPasses = sample(m, 'crilog_passes_total{result="ok",kind="quick"}') ?? 0;
-  const row = {
-    containers: N,
-    windowS: round(wallMs / 1000, 1),
-    cpuPercentOfCore: round(cpuPercent, 3),
-    maxRssMB: round(rssMB, 1),
-    fullPasses,
-    quickPasses,
-    avgPassMs: round(
-      (((sample(m, 'crilog_pass_duration_seconds_sum{kind="full"}') ?? 0) +
-        (sample(m, 'crilog_pass_duration_seconds_sum{kind="quick"}') ?? 0)) /
-        ((sample(m, 'crilog_pass_duration_seconds_count{kind="full"}') ?? 0) +
-          (sample(m, 'crilog_pass_duration_seconds_count{kind="quick"}') ?? 0))) *
-        1000,
-      1,
-    ),
-    watchedDirectories: sample(m, 'crilog_watched_directories'),
-    containersManaged: sample(m, 'crilog_containers_managed'),
-    scrapes,
-    stopMs: Math.round(stopMs),
-    exitCode: code,
-    targetMet: cpuPercent < 1 && rssMB < 150,
-  };
-  log(JSON.stringify(row));
-  const result = {
-    title: `Idle cost: ${N} containers that write nothing`,
-    description:
-      'CPU (share of one core) and peak RSS of the `crilog daemon` process with default settings (10 s passes, directory watches) ' +
-      'against a CRI gRPC server, over a window after warm-up, /metrics scraped every 15 s. Targets: < 1% of a core, < 150 MB RSS. ' +
-      '`stopMs`: time from SIGTERM to exit.',
-    table: [row],
-    targetMet: row.targetMet,
-    runtimeCalls: cri.calls,
-  };
-  const out = JSON.stringify(result, null, 2);
-  if (process.env.BENCH_RESULT_FILE) await writeFile(process.env.BENCH_RESULT_FILE, out);
-  else process.stdout.write(`${out}\n`);
-} finally {
-  if (daemon && daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-  await cri?.close();
-  await rm(dir, { recursive: true, force: true });
 }

@@ -12,6 +12,7 @@ import { RootGuardRuntime } from './root-guard.js';
 import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from './runtime-factory.js';
 import { StatusCachingRuntime } from './status-cache.js';
 import { collectStatus, type StatusReport } from './status/collect-status.js';
+import { LogRootWatcher } from './discovery/log-root-watcher.js';
 import { LogTrigger, type LogTriggerOptions, type TriggerTarget } from './trigger/log-trigger.js';
 import { ConfigReloader, type ReloadResult, type ReloadTrigger } from './reload/config-reloader.js';
 import type { DiskPressureEvent } from '../manager/types.js';
@@ -65,6 +66,7 @@ export class Daemon {
   #handle: RuntimeHandle | undefined;
   #manager: ContainerLogManager | undefined;
   #trigger: LogTrigger | undefined;
+  #discovery: LogRootWatcher | undefined;
   #scheduler: PassScheduler | undefined;
   #server: RunningHttpServer | undefined;
   #guard: RootGuardRuntime | undefined;
@@ -221,10 +223,21 @@ export class Daemon {
           { maxSize: config.maxSize },
           'maxSize is negative: rotation is off, serving metrics only',
         );
+      if (this.#opts.trigger !== false) {
+        // New containers are found from their log directories appearing, instead of a listing per interval.
+        this.#discovery = new LogRootWatcher({
+          roots: config.logRoots,
+          logger: this.#log,
+          ...(this.#opts.trigger?.watch ? { watch: this.#opts.trigger.watch } : {}),
+        });
+        await this.#discovery.start();
+      }
       this.#scheduler = new PassScheduler({
         manager,
         runtime: guard,
         ...(this.#trigger ? { tracker: this.#trigger } : {}),
+        ...(this.#discovery ? { discovery: this.#discovery } : {}),
+        lastListed: () => this.#statuses?.lastList,
         intervalMs: config.monitorInterval,
         logger: this.#log,
         onQuickPass: (report, reused) => {
@@ -521,6 +534,7 @@ export class Daemon {
   async #release(): Promise<void> {
     this.#trigger?.close();
     this.#reloader?.close();
+    this.#discovery?.close();
     const steps: [string, (() => Promise<void>) | undefined][] = [
       ['passes', this.#scheduler ? () => this.#scheduler!.stop() : undefined],
       ['manager', this.#manager ? () => this.#manager!.stop() : undefined],

@@ -1,7 +1,7 @@
 import type { ContainerLogManager } from '../manager/container-log-manager.js';
 import type { ContainerReport, PassReport } from '../manager/types.js';
 import type { Logger } from '../ports/logger.js';
-import type { RuntimeService } from '../ports/runtime-service.js';
+import type { ContainerInfo, RuntimeService } from '../ports/runtime-service.js';
 
 /** Opaque: what `ChangeTracker.snapshot()` saw. */
 export type ChangeSnapshot = ReadonlyMap<object, number>;
@@ -16,6 +16,14 @@ export interface ChangeTracker {
   needsCheck(id: string): boolean;
 }
 
+/** What tells the scheduler that containers may have come or gone (see `LogRootWatcher`). */
+export interface ContainerDiscovery {
+  /** True once if anything changed since the last call; always true when changes could go unseen. */
+  takeChanges(): boolean;
+  /** The live logs managed now: their re-creation after a rotation is no news. */
+  setKnownLogs(paths: ReadonlySet<string>): void;
+}
+
 /** Options of `new PassScheduler()`. */
 export interface PassSchedulerOptions {
   manager: ContainerLogManager;
@@ -27,6 +35,16 @@ export interface PassSchedulerOptions {
   verifyEvery?: number;
   /** Every how many intervals the manager's full pass checks every container. Default 30. */
   fullPassEvery?: number;
+  /**
+   * Lists containers in a quick pass only when `discovery` saw a change, and every `listEvery`
+   * intervals as a safety net (a container stopping leaves no trace in the log directories). Without
+   * it, every quick pass lists.
+   */
+  discovery?: ContainerDiscovery;
+  /** Every how many intervals a quick pass lists containers although `discovery` saw nothing. Default 6. */
+  listEvery?: number;
+  /** The latest container list the runtime returned to anyone (the full pass lists through the manager). */
+  lastListed?(): readonly ContainerInfo[] | undefined;
   /** Called after a quick pass (full passes are reported by the manager's `pass` event). */
   onQuickPass(report: PassReport, reused: ReadonlySet<ContainerReport>): void;
   /** A quick pass could not list containers. */
@@ -35,8 +53,9 @@ export interface PassSchedulerOptions {
 }
 
 /**
- * Runs the periodic passes. Every interval the containers are listed (new containers are found and
- * watched within one interval), and each running one is checked unless the kernel vouches that nothing
+ * Runs the periodic passes. Every interval the containers are listed when the log roots changed (or
+ * always, without a `discovery`; so new containers are found and watched within one interval), and
+ * every `listEvery` intervals regardless; each running one is checked unless the kernel vouches that nothing
  * happened in its log directory since its last check (an inotify watch without events). Because inotify
  * drops events silently when its queue overflows, every `verifyEvery` intervals the live log of each
  * such container is stat'ed and checked if its size moved; and every `fullPassEvery` intervals, after a
@@ -44,7 +63,8 @@ export interface PassSchedulerOptions {
  * (tidying, retrying failed compressions). On an idle node this skips nearly all file system work.
  */
 export class PassScheduler {
-  readonly #o: Required<Omit<PassSchedulerOptions, 'tracker'>> & Pick<PassSchedulerOptions, 'tracker'>;
+  readonly #o: Required<Omit<PassSchedulerOptions, 'tracker' | 'discovery' | 'lastListed'>> &
+    Pick<PassSchedulerOptions, 'tracker' | 'discovery' | 'lastListed'>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -53,7 +73,7 @@ export class PassScheduler {
   readonly #last = new Map<string, ContainerReport>();
 
   constructor(options: PassSchedulerOptions) {
-    this.#o = { verifyEvery: 6, fullPassEvery: 30, ...options };
+    this.#o = { verifyEvery: 6, fullPassEvery: 30, listEvery: 6, ...options };
   }
 
   /** First pass now (a full one), then one per interval; passes never overlap. */
@@ -93,7 +113,7 @@ export class PassScheduler {
       const full = !this.#o.tracker || !this.#lastOk || n % this.#o.fullPassEvery === 0;
       if (full) await this.#full();
       else {
-        await this.#quick(n % this.#o.verifyEvery === 0);
+        await this.#quick(n % this.#o.verifyEvery === 0, n % this.#o.listEvery === 0);
         // A disk filled by others than the managed containers changes no log directory.
         await this.#o.manager.checkDiskPressure();
       }
@@ -111,13 +131,16 @@ export class PassScheduler {
     if (snapshot) this.#o.tracker?.markChecked(snapshot);
   }
 
-  async #quick(verify: boolean): Promise<void> {
+  async #quick(verify: boolean, listAnyway: boolean): Promise<void> {
     const started = performance.now();
     const startedAt = new Date();
     const snapshot = this.#o.tracker!.snapshot();
-    let list;
+    // Asked first, so that a change seen while listing is news for the next pass.
+    const changed = this.#o.discovery?.takeChanges() ?? true;
+    const known = this.#o.lastListed?.();
+    let list: readonly ContainerInfo[];
     try {
-      list = await this.#o.runtime.listContainers();
+      list = changed || listAnyway || !known ? await this.#o.runtime.listContainers() : known;
     } catch (error) {
       this.#lastOk = false;
       const err = new Error('failed to list containers', { cause: error });
@@ -183,5 +206,10 @@ export class PassScheduler {
       });
     }
     for (const id of this.#last.keys()) if (!seen.has(id)) this.#last.delete(id);
+    if (this.#o.discovery) {
+      const logs = new Set<string>();
+      for (const r of this.#last.values()) logs.add(r.logPath!);
+      this.#o.discovery.setKnownLogs(logs);
+    }
   }
 }

@@ -17,15 +17,22 @@ export const RESTART_COUNT_ANNOTATION = 'io.kubernetes.container.restartCount';
  */
 export class StatusCachingRuntime implements RuntimeService {
   #listed = new Map<string, ContainerInfo>();
+  #lastList: readonly ContainerInfo[] | undefined;
   readonly #paths = new Map<string, { restarts: string | undefined; logPath: string }>();
 
   constructor(readonly inner: RuntimeService) {}
 
   async listContainers(): Promise<ContainerInfo[]> {
     const list = await this.inner.listContainers();
+    this.#lastList = list;
     this.#listed = new Map(list.map((c) => [c.id, c]));
     for (const id of this.#paths.keys()) if (!this.#listed.has(id)) this.#paths.delete(id);
     return list;
+  }
+
+  /** What the latest `listContainers` returned (whoever asked), `undefined` before the first. */
+  get lastList(): readonly ContainerInfo[] | undefined {
+    return this.#lastList;
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
