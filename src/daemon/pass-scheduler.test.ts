@@ -28,7 +28,25 @@ afterEach(async () => {
   await Promise.all(schedulers.splice(0).map((s) => s.stop()));
 });
 
-async function setup(fullPassEvery: number, verifyEvery = 1000) {
+/** A discovery where the test says when the log roots changed. */
+class Discovery {
+  changed = false;
+  known: ReadonlySet<string> = new Set();
+  takeChanges(): boolean {
+    const c = this.changed;
+    this.changed = false;
+    return c;
+  }
+  setKnownLogs(paths: ReadonlySet<string>): void {
+    this.known = paths;
+  }
+}
+
+async function setup(
+  fullPassEvery: number,
+  verifyEvery = 1000,
+  listing?: { discovery: Discovery; listEvery: number },
+) {
   const dir = await tempDir('crilog-sched-');
   const runtime = new FakeRuntime();
   for (const id of ['a', 'b', 'c']) {
@@ -48,7 +66,13 @@ async function setup(fullPassEvery: number, verifyEvery = 1000) {
   };
   manager.on('pass', (r) => record('full', r));
   const listErrors: Error[] = [];
+  let lastList: Awaited<ReturnType<FakeRuntime['listContainers']>> | undefined;
+  const listed = runtime.listContainers.bind(runtime);
+  runtime.listContainers = async () => (lastList = await listed());
   const scheduler = new PassScheduler({
+    ...(listing
+      ? { discovery: listing.discovery, listEvery: listing.listEvery, lastListed: () => lastList }
+      : {}),
     manager,
     runtime,
     tracker,
@@ -118,6 +142,52 @@ describe('PassScheduler', () => {
     expect(runtime.count('containerStatus', 'a') - before).toBe(1);
     expect(runtime.count('containerStatus', 'b')).toBe(1);
     expect(verified!.report.containers.find((c) => c.id === 'a')).toMatchObject({ action: 'none', size: 5 });
+  });
+
+  it('with a discovery, lists containers only when the log roots changed and every listEvery intervals', async () => {
+    const discovery = new Discovery();
+    const { runtime, scheduler, passes } = await setup(100, 1000, { discovery, listEvery: 4 });
+    scheduler.start();
+    await passes(1);
+    expect(runtime.count('listContainers')).toBe(1);
+    // Quick passes 1-3 reuse the full pass's list; 4 lists as the safety net.
+    await passes(4);
+    expect(runtime.count('listContainers')).toBe(1);
+    await passes(5);
+    expect(runtime.count('listContainers')).toBe(2);
+    // A new pod directory: the next pass lists and finds its container.
+    runtime.add('new', path.join(path.dirname(runtime.containers.get('a')!.logPath), '..', 'new.log'));
+    discovery.changed = true;
+    const all = await passes(6);
+    expect(runtime.count('listContainers')).toBe(3);
+    expect(all[5]!.report.containers.map((c) => c.id)).toContain('new');
+    expect(runtime.count('containerStatus', 'new')).toBe(1);
+    // The discovery learns the managed live logs, so their re-creation after a rotation is no news.
+    expect([...discovery.known].sort()).toEqual(
+      ['a', 'b', 'c']
+        .map((id) => runtime.containers.get(id)!.logPath)
+        .concat(path.join(path.dirname(runtime.containers.get('a')!.logPath), '..', 'new.log'))
+        .sort(),
+    );
+  });
+
+  it('with a discovery, spreads the full check of every container over a cycle of quick passes', async () => {
+    const discovery = new Discovery();
+    const { runtime, scheduler, passes } = await setup(3, 1000, { discovery, listEvery: 1000 });
+    const ids = ['a', 'b', 'c', 'stopped'];
+    const statuses = () => ids.map((id) => runtime.count('containerStatus', id));
+    scheduler.start();
+    await passes(1);
+    expect(statuses()).toEqual([1, 1, 1, 1]);
+    // Two cycles of three quick passes: no full pass, yet each container is checked once per cycle.
+    const all = await passes(7);
+    expect(all.slice(1).map((p) => p.kind)).toEqual(Array(6).fill('quick'));
+    expect(statuses()).toEqual([3, 3, 3, 3]);
+    // A container removed: the next cycle starts with the manager's full pass, which prunes it.
+    runtime.containers.delete('c');
+    discovery.changed = true;
+    const more = await passes(11);
+    expect(more.slice(7).map((p) => p.kind)).toContain('full');
   });
 
   it('does nothing when rotation is off', async () => {

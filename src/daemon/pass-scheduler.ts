@@ -41,7 +41,7 @@ export interface PassSchedulerOptions {
    * it, every quick pass lists.
    */
   discovery?: ContainerDiscovery;
-  /** Every how many intervals a quick pass lists containers although `discovery` saw nothing. Default 6. */
+  /** Every how many intervals a quick pass lists containers although `discovery` saw nothing. Default 30. */
   listEvery?: number;
   /** The latest container list the runtime returned to anyone (the full pass lists through the manager). */
   lastListed?(): readonly ContainerInfo[] | undefined;
@@ -70,10 +70,12 @@ export class PassScheduler {
   #stopped = false;
   #ticks = 0;
   #lastOk = false;
+  /** A container disappeared since the last full pass (the full pass prunes what the manager tracks). */
+  #removed = false;
   readonly #last = new Map<string, ContainerReport>();
 
   constructor(options: PassSchedulerOptions) {
-    this.#o = { verifyEvery: 6, fullPassEvery: 30, listEvery: 6, ...options };
+    this.#o = { verifyEvery: 6, fullPassEvery: 30, listEvery: 30, ...options };
   }
 
   /** First pass now (a full one), then one per interval; passes never overlap. */
@@ -110,10 +112,22 @@ export class PassScheduler {
   async #tick(): Promise<void> {
     try {
       const n = this.#ticks++;
-      const full = !this.#o.tracker || !this.#lastOk || n % this.#o.fullPassEvery === 0;
+      const slice = n % this.#o.fullPassEvery;
+      // With a discovery, the full pass's per-container work is spread over the quick passes (one slice
+      // each), so that no minute costs much more than another; the manager's full pass itself then only
+      // runs at start, after a failed list, and at most every fullPassEvery intervals after a removal.
+      const full =
+        !this.#o.tracker ||
+        !this.#lastOk ||
+        n === 0 ||
+        (slice === 0 && (!this.#o.discovery || this.#removed));
       if (full) await this.#full();
       else {
-        await this.#quick(n % this.#o.verifyEvery === 0, n % this.#o.listEvery === 0);
+        await this.#quick(
+          n % this.#o.verifyEvery === 0,
+          n % this.#o.listEvery === 0,
+          this.#o.discovery ? slice : -1,
+        );
         // A disk filled by others than the managed containers changes no log directory.
         await this.#o.manager.checkDiskPressure();
       }
@@ -123,6 +137,7 @@ export class PassScheduler {
   }
 
   async #full(): Promise<void> {
+    this.#removed = false;
     const snapshot = this.#o.tracker?.snapshot();
     const report = await this.#o.manager.rotateOnce();
     this.#lastOk = !report.error;
@@ -131,7 +146,8 @@ export class PassScheduler {
     if (snapshot) this.#o.tracker?.markChecked(snapshot);
   }
 
-  async #quick(verify: boolean, listAnyway: boolean): Promise<void> {
+  /** `slice` >= 0: also fully check the containers in that slice of the cycle, as a full pass would. */
+  async #quick(verify: boolean, listAnyway: boolean, slice: number): Promise<void> {
     const started = performance.now();
     const startedAt = new Date();
     const snapshot = this.#o.tracker!.snapshot();
@@ -156,7 +172,9 @@ export class PassScheduler {
     const containers: (ContainerReport | Promise<ContainerReport>)[] = [];
     for (const c of list) {
       const last = c.state === 'running' ? this.#last.get(c.id) : undefined;
-      if (c.state !== 'running') containers.push({ id: c.id, action: 'skipped' });
+      if (slice >= 0 && sliceOf(c.id, this.#o.fullPassEvery) === slice)
+        containers.push(this.#o.manager.checkContainer(c.id));
+      else if (c.state !== 'running') containers.push({ id: c.id, action: 'skipped' });
       else if (last && !this.#o.tracker!.needsCheck(c.id)) {
         if (verify) containers.push(this.#verified(last, reused));
         else {
@@ -205,11 +223,22 @@ export class PassScheduler {
         size: r.action === 'rotated' ? 0 : (r.size ?? 0),
       });
     }
-    for (const id of this.#last.keys()) if (!seen.has(id)) this.#last.delete(id);
+    for (const id of this.#last.keys())
+      if (!seen.has(id)) {
+        this.#last.delete(id);
+        this.#removed = true;
+      }
     if (this.#o.discovery) {
       const logs = new Set<string>();
       for (const r of this.#last.values()) logs.add(r.logPath!);
       this.#o.discovery.setKnownLogs(logs);
     }
   }
+}
+
+/** Which of `slices` quick passes fully checks container `id`: a stable spread of the ids. */
+function sliceOf(id: string, slices: number): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return (h >>> 0) % slices;
 }

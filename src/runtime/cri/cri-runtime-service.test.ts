@@ -163,6 +163,30 @@ describe('CriRuntimeService against an in-process CRI server', () => {
     });
   });
 
+  it('looks each pod sandbox up once, not at every list', async () => {
+    const sandboxCalls: unknown[] = [];
+    let containers = [{ id: 'c-1', pod_sandbox_id: 'pod-1', state: 'CONTAINER_RUNNING' }];
+    const sandboxes = [
+      { id: 'pod-1', annotations: { 'crilog.io/max-size': '1Mi' } },
+      { id: 'pod-2', annotations: { 'crilog.io/max-size': '2Mi' } },
+    ];
+    await fakeRuntime({
+      ...handlers,
+      ListContainers: () => ({ containers }),
+      ListPodSandbox: (req: { filter?: { id?: string } }) => {
+        sandboxCalls.push(req.filter?.id ?? '');
+        return { items: sandboxes.filter((s) => !req.filter?.id || s.id === req.filter.id) };
+      },
+    });
+    const rt = service();
+    expect((await rt.listContainers())[0]!.annotations).toEqual({ 'crilog.io/max-size': '1Mi' });
+    await rt.listContainers();
+    expect(sandboxCalls).toEqual(['pod-1']);
+    containers = [...containers, { id: 'c-2', pod_sandbox_id: 'pod-2', state: 'CONTAINER_RUNNING' }];
+    expect((await rt.listContainers())[1]!.annotations).toEqual({ 'crilog.io/max-size': '2Mi' });
+    expect(sandboxCalls).toEqual(['pod-1', 'pod-2']);
+  });
+
   it('still lists containers when the runtime cannot list sandboxes', async () => {
     await fakeRuntime({
       ...handlers,

@@ -46,6 +46,9 @@ export interface RuntimeVersion {
   runtimeApiVersion: string;
 }
 
+/** More new sandboxes than this at once are learnt from one whole listing instead of one call each. */
+const SANDBOX_LOOKUPS = 16;
+
 /** Only crilog's own pod annotations are carried over to containers. */
 const POLICY_PREFIX = 'crilog.io/';
 
@@ -76,8 +79,11 @@ export function mapContainerState(state: string): ContainerState {
 export class CriRuntimeService implements RuntimeService {
   /** Sandbox of every listed container, to find its pod's annotations. */
   readonly #sandboxOf = new Map<string, string>();
-  /** Names and `crilog.io/*` annotations of each pod sandbox, from the last listing that worked. */
-  #sandboxes = new Map<string, SandboxFacts>();
+  /**
+   * Names and `crilog.io/*` annotations of every sandbox seen. A sandbox's metadata and annotations are
+   * fixed when the kubelet creates it, so each sandbox is looked up once, not at every list.
+   */
+  readonly #sandboxes = new Map<string, SandboxFacts>();
   /** The endpoint in use. */
   readonly endpoint: RuntimeEndpoint;
   /** Deadline of each call in ms. */
@@ -170,13 +176,14 @@ export class CriRuntimeService implements RuntimeService {
    * `crilog.io/*` annotations of each container's sandbox are merged under the container's own.
    */
   async listContainers(): Promise<ContainerInfo[]> {
-    const [res, sandboxes] = await Promise.all([
-      this.call<CriListContainersResponse>('ListContainers', { filter: {} }),
-      this.#listSandboxes(),
-    ]);
+    const res = await this.call<CriListContainersResponse>('ListContainers', { filter: {} });
     this.#sandboxOf.clear();
-    for (const c of res.containers) this.#sandboxOf.set(c.id, c.pod_sandbox_id);
-    if (sandboxes) this.#sandboxes = sandboxes;
+    const wanted = new Set<string>();
+    for (const c of res.containers) {
+      this.#sandboxOf.set(c.id, c.pod_sandbox_id);
+      if (c.pod_sandbox_id) wanted.add(c.pod_sandbox_id);
+    }
+    await this.#learnSandboxes(wanted);
     return res.containers.map((c) => {
       const sandbox = this.#sandboxes.get(c.pod_sandbox_id);
       return {
@@ -211,26 +218,44 @@ export class CriRuntimeService implements RuntimeService {
     };
   }
 
-  /** Facts of every sandbox by id; `undefined` when the runtime could not list sandboxes. */
-  async #listSandboxes(): Promise<Map<string, SandboxFacts> | undefined> {
-    let res: CriListPodSandboxResponse;
-    try {
-      res = await this.call<CriListPodSandboxResponse>('ListPodSandbox', { filter: {} });
-    } catch {
-      // Sandboxes are an extra: without them, the last known ones (or node defaults) apply.
-      return undefined;
-    }
-    const sandboxes = new Map<string, SandboxFacts>();
-    for (const sb of res.items) {
-      const own = Object.entries(sb.annotations ?? {}).filter(([k]) => k.startsWith(POLICY_PREFIX));
-      sandboxes.set(sb.id, {
-        podName: sb.metadata?.name ?? '',
-        podNamespace: sb.metadata?.namespace ?? '',
-        podUid: sb.metadata?.uid ?? '',
-        policy: Object.fromEntries(own),
-      });
-    }
-    return sandboxes;
+  /**
+   * Looks up the sandboxes in `wanted` not seen before (one filtered `ListPodSandbox` each, or one
+   * whole listing when there are many, as at start) and forgets those no container uses any more. On
+   * an idle node this is no call at all.
+   */
+  async #learnSandboxes(wanted: ReadonlySet<string>): Promise<void> {
+    for (const id of this.#sandboxes.keys()) if (!wanted.has(id)) this.#sandboxes.delete(id);
+    const unknown = [...wanted].filter((id) => !this.#sandboxes.has(id));
+    if (unknown.length === 0) return;
+    const lookups =
+      unknown.length > SANDBOX_LOOKUPS
+        ? [{ filter: {}, ids: unknown }]
+        : unknown.map((id) => ({ filter: { id }, ids: [id] }));
+    await Promise.all(
+      lookups.map(async ({ filter, ids }) => {
+        let res: CriListPodSandboxResponse;
+        try {
+          res = await this.call<CriListPodSandboxResponse>('ListPodSandbox', { filter });
+        } catch {
+          // Sandboxes are an extra: without them node defaults apply, and the next list asks again.
+          return;
+        }
+        for (const sb of res.items) {
+          if (!wanted.has(sb.id)) continue;
+          const own = Object.entries(sb.annotations ?? {}).filter(([k]) => k.startsWith(POLICY_PREFIX));
+          this.#sandboxes.set(sb.id, {
+            podName: sb.metadata?.name ?? '',
+            podNamespace: sb.metadata?.namespace ?? '',
+            podUid: sb.metadata?.uid ?? '',
+            policy: Object.fromEntries(own),
+          });
+        }
+        // Answered but not there (removed meanwhile): nothing to carry over, and no need to ask again.
+        for (const id of ids)
+          if (!this.#sandboxes.has(id))
+            this.#sandboxes.set(id, { podName: '', podNamespace: '', podUid: '', policy: {} });
+      }),
+    );
   }
 
   /** @inheritdoc */
