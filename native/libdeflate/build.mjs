@@ -2,7 +2,8 @@
  * `npm install` / `npm ci` hook: builds crilog's optional libdeflate binding when the system has
  * libdeflate's headers, and otherwise says so and succeeds (gzip then uses Node's zlib). Never fails
  * an install unless CRILOG_REQUIRE_LIBDEFLATE=1 (CI sets it, to notice a binding that stopped
- * building). CRILOG_SKIP_NATIVE=1 skips the build.
+ * building). CRILOG_SKIP_NATIVE=1 skips the build. CRILOG_LIBDEFLATE_INCLUDE_DIRS (colon-separated)
+ * replaces the header search (/usr/include, /usr/local/include, /opt/homebrew/include, pkg-config).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -19,13 +20,17 @@ function done(msg, ok) {
   process.exit(ok || !required ? 0 : 1);
 }
 
-if (process.env.CRILOG_SKIP_NATIVE === '1') done('CRILOG_SKIP_NATIVE=1: libdeflate binding not built; gzip uses Node\'s zlib', true);
+if (process.env.CRILOG_SKIP_NATIVE === '1')
+  done("CRILOG_SKIP_NATIVE=1: libdeflate binding not built; gzip uses Node's zlib", true);
 
-const headerDirs = ['/usr/include', '/usr/local/include', '/opt/homebrew/include'];
-const pkgConfig = spawnSync('pkg-config', ['--exists', 'libdeflate']);
-if (pkgConfig.status !== 0 && !headerDirs.some((d) => existsSync(path.join(d, 'libdeflate.h'))))
+const custom = process.env.CRILOG_LIBDEFLATE_INCLUDE_DIRS;
+const headerDirs = custom
+  ? custom.split(':')
+  : ['/usr/include', '/usr/local/include', '/opt/homebrew/include'];
+const pkgConfig = custom ? false : spawnSync('pkg-config', ['--exists', 'libdeflate']).status === 0;
+if (!pkgConfig && !headerDirs.some((d) => existsSync(path.join(d, 'libdeflate.h'))))
   done(
-    'libdeflate headers not found: gzip compression uses Node\'s zlib. For about 1.6x less CPU per ' +
+    "libdeflate headers not found: gzip compression uses Node's zlib. For about 1.6x less CPU per " +
       'compressed byte install libdeflate-dev (Debian/Ubuntu) or libdeflate-devel, then `npm rebuild crilog`',
     false,
   );
@@ -35,7 +40,11 @@ const prefix = path.resolve(path.dirname(process.execPath), '..');
 const nodeGyp =
   process.env.npm_config_node_gyp ??
   [path.join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js')].find(existsSync);
-if (!nodeGyp) done('node-gyp not found (run this through npm): libdeflate binding not built; gzip uses Node\'s zlib', false);
+if (!nodeGyp)
+  done(
+    "node-gyp not found (run this through npm): libdeflate binding not built; gzip uses Node's zlib",
+    false,
+  );
 
 const args = [nodeGyp, 'rebuild'];
 // Headers installed with this node (Debian, NodeSource) need no download, which may be impossible offline.
