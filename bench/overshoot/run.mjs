@@ -105,6 +105,9 @@ function cpuHogs() {
   return { n, stop: () => hogs.forEach((h) => h.kill('SIGKILL')) };
 }
 
+/** Issue 18: the worst live file at most this many times maxSize, idle node, CPU-saturated or without inotify. */
+const TARGET_RATIO = 1.5;
+
 async function runMode(mode, seconds) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'crilog-bench-overshoot-'));
   const logPath = path.join(dir, 'pods', 'ns_writer_uid', 'app', '0.log');
@@ -178,7 +181,8 @@ async function runMode(mode, seconds) {
       metricWorstRatio: round(worstSeen),
       // CPU of this process: the daemon (and the gzip it runs on the thread pool), not the writer.
       daemonCpuPercent: round(((cpu.user + cpu.system) / 1e6 / wallS) * 100, 1),
-      targetMet: max <= 2 * LIMIT,
+      // pass-only is the reference (the kubelet's way), not held to the target.
+      targetMet: mode === 'pass-only' ? null : max <= TARGET_RATIO * LIMIT,
     };
   } finally {
     hogs?.stop();
@@ -206,18 +210,18 @@ for (const [mode, seconds] of modes) {
   log(JSON.stringify(row));
   table.push(row);
 }
-const watchModes = table.filter((r) => r.mode.startsWith('watch'));
+const targetModes = table.filter((r) => r.mode !== 'pass-only');
 const result = {
   title: 'Overshoot: a 50 MB/s writer behind a 10 MiB limit',
   description:
-    'Largest live log a writer at 50 MB/s ever had, relative to --max-size 10Mi (target: at most 2x). ' +
+    `Largest live log a writer at 50 MB/s ever had, relative to --max-size 10Mi (target, issue 18: at most ${TARGET_RATIO}x in every mode but the pass-only reference). ` +
     '`watch` is the default trigger (directory watches), `watch-loaded` the same with one busy-loop process per CPU ' +
     'competing at normal priority (compression threads run at nice 10 and give way), ' +
     '`poll` the fallback where directories cannot be watched, ' +
     "`pass-only` the periodic pass alone every 10 s (the kubelet's behaviour). Sizes are counted by the writer per file, " +
     'including bytes written between the rename and the reopen.',
   table,
-  targetMet: watchModes.length > 0 && watchModes.every((r) => r.targetMet),
+  targetMet: targetModes.length > 0 && targetModes.every((r) => r.targetMet),
 };
 const out = JSON.stringify(result, null, 2);
 if (process.env.BENCH_RESULT_FILE) await writeFile(process.env.BENCH_RESULT_FILE, out);

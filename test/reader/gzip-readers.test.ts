@@ -80,8 +80,11 @@ describe.each([
       const reference = path.join(path.dirname(gz), 'ref');
       await fsp.writeFile(reference, text);
       await run('gzip', ['-6', reference]);
-      // Never larger than what `gzip -6` makes of the same bytes.
-      expect((await fsp.stat(gz)).size).toBeLessThanOrEqual((await fsp.stat(`${reference}.gz`)).size);
+      // libdeflate: never larger than what `gzip -6` makes of the same bytes; zlib (the fallback): within 2%.
+      const slack = engine === 'libdeflate' ? 1 : 1.02;
+      expect((await fsp.stat(gz)).size).toBeLessThanOrEqual(
+        (await fsp.stat(`${reference}.gz`)).size * slack,
+      );
       expect(await gzipUncompressedSize(gz)).toBe(Buffer.byteLength(text));
     },
   );

@@ -6,6 +6,8 @@ import type { CompressionPool } from './compression-pool.js';
 const CHUNK = 1024 * 1024;
 /** Buffers in turn: one being compressed while the next is read. */
 const BUFFERS = 2;
+/** Output buffers lent to the worker: room for a chunk that does not compress at all (deflate's bound). */
+const OUT = CHUNK + 64 * 1024;
 
 /** What `compressHandle` reads from: a file handle's positional read. */
 export interface ReadableHandle {
@@ -15,8 +17,9 @@ export interface ReadableHandle {
 /**
  * Compresses everything in `src` on a pool worker, handing each piece of output to `write` in order.
  * Reading stays on this thread (through the caller's file handle) and overlaps the compression of the
- * previous chunk; the two read buffers travel to the worker and back instead of being reallocated.
- * Returns the number of bytes read.
+ * previous chunk; the two read buffers, and two output buffers the worker compresses into, travel to
+ * the worker and back instead of being reallocated. An output handed to `write` is valid only until
+ * the promise `write` returned resolves. Returns the number of bytes read.
  */
 export async function compressHandle(
   src: ReadableHandle,
@@ -27,6 +30,7 @@ export async function compressHandle(
 ): Promise<number> {
   const session = pool.open(compression.codec, compression.level);
   const free: ArrayBuffer[] = Array.from({ length: BUFFERS }, () => new ArrayBuffer(CHUNK));
+  const freeOut: ArrayBuffer[] = Array.from({ length: BUFFERS }, () => new ArrayBuffer(OUT));
   const pending: Promise<ChunkResult>[] = [];
   let position = 0;
   let eof = false;
@@ -43,16 +47,18 @@ export async function compressHandle(
           break;
         }
         position += bytesRead;
-        const result = session.write(buffer, bytesRead);
+        const result = session.write(buffer, bytesRead, freeOut.pop());
         // Awaited in order below; this only keeps a failure of a later chunk from going unhandled.
         result.catch(() => {});
         pending.push(result);
       }
       const next = pending.shift();
       if (!next) break;
-      const { output, buffer } = await next;
+      const { output, buffer, out } = await next;
       free.push(buffer);
       if (output.length > 0) await write(output);
+      // Only now: `output` may be a view into it.
+      if (out) freeOut.push(out);
     }
     signal?.throwIfAborted();
     await write(await session.end());

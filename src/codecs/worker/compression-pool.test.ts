@@ -43,7 +43,8 @@ function memoryHandle(data: Buffer, step = Infinity): ReadableHandle {
 async function compress(p: CompressionPool, codec: 'gzip' | 'zstd', data: Buffer, level = 6, step?: number) {
   const parts: Buffer[] = [];
   const read = await compressHandle(memoryHandle(data, step), p, { codec, level }, async (out) => {
-    parts.push(out);
+    // Copied: an output is only valid until the write resolves (its buffer is lent to the worker again).
+    parts.push(Buffer.from(out));
   });
   expect(read).toBe(data.length);
   return Buffer.concat(parts);

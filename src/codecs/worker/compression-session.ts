@@ -15,16 +15,21 @@ interface Waiter {
 /** The replies addressed to a session (the pool handles the worker's `ready`). */
 type SessionReply = Exclude<WorkerReply, { op: 'ready' }>;
 
-/** What a compressed chunk gives back: the output, and the input buffer to read into again. */
+/**
+ * What a compressed chunk gives back: the output, the input buffer to read into again, and the output
+ * buffer that was lent (to lend again once `output`, which may be a view into it, has been written).
+ */
 export interface ChunkResult {
   output: Buffer;
   buffer: ArrayBuffer;
+  out?: ArrayBuffer;
 }
 
 /**
  * One compression on a pool worker. Chunks go to the worker in order and their outputs come back in
- * order. An input buffer is moved to the worker (not copied) and handed back with its output, so a
- * caller that reads into a couple of buffers in turn makes no garbage per chunk on either thread;
+ * order. An input buffer is moved to the worker (not copied) and handed back with its output, and so
+ * is an output buffer the worker compresses into, so a caller that cycles a couple of each makes no
+ * garbage per chunk on either thread;
  * otherwise every transferred buffer would wait for a garbage collection that external memory alone
  * rarely triggers, and a busy compression would hold tens of megabytes.
  */
@@ -39,13 +44,18 @@ export class CompressionSession {
     this.#sid = sid;
   }
 
-  /** Compresses `length` bytes at the start of `buffer`; the buffer is detached until it comes back. */
-  write(buffer: ArrayBuffer, length: number): Promise<ChunkResult> {
-    return this.#request({ op: 'chunk', sid: this.#sid, data: new Uint8Array(buffer, 0, length) }, [
-      buffer,
-    ]).then((reply) => {
+  /**
+   * Compresses `length` bytes at the start of `buffer`, into `out` when the engine can (libdeflate);
+   * both buffers are detached until they come back.
+   */
+  write(buffer: ArrayBuffer, length: number, out?: ArrayBuffer): Promise<ChunkResult> {
+    const data = new Uint8Array(buffer, 0, length);
+    const request = out
+      ? this.#request({ op: 'chunk', sid: this.#sid, data, out }, [buffer, out])
+      : this.#request({ op: 'chunk', sid: this.#sid, data }, [buffer]);
+    return request.then((reply) => {
       if (reply.op !== 'chunk') throw new Error(`compression worker answered "${reply.op}" to a chunk`);
-      return { output: toBuffer(reply.data), buffer: reply.input };
+      return { output: toBuffer(reply.data), buffer: reply.input, ...(reply.out ? { out: reply.out } : {}) };
     });
   }
 

@@ -45,7 +45,8 @@ export function compressWorkerMain(): void {
   }
 
   interface Session {
-    write(chunk: Buffer): Buffer;
+    /** Output of `chunk`; with `out`, an engine that can writes it there and returns a view of it. */
+    write(chunk: Buffer, out?: ArrayBuffer): Uint8Array;
     end(): Buffer;
   }
 
@@ -103,14 +104,21 @@ export function compressWorkerMain(): void {
     if (!compressor) compressors.set(level, (compressor = lib.createCompressor(level)));
     let size = 0;
     return {
-      write(chunk) {
+      write(chunk, out) {
         const bound = lib.gzipBound(compressor, chunk.length);
+        size += chunk.length;
+        if (out && out.byteLength >= bound) {
+          // Straight into the caller's buffer, which travels back: no copy, no garbage.
+          const view = new Uint8Array(out);
+          const n = lib.gzipCompress(compressor, chunk, view);
+          if (n === 0) throw new Error(`libdeflate could not compress a chunk of ${chunk.length} bytes`);
+          return view.subarray(0, n);
+        }
         if (scratch.length < bound) scratch = new Uint8Array(bound);
         const n = lib.gzipCompress(compressor, chunk, scratch);
         if (n === 0) throw new Error(`libdeflate could not compress a chunk of ${chunk.length} bytes`);
-        size += chunk.length;
         // Copied out: the scratch buffer stays here for the next chunk.
-        return Buffer.from(scratch.subarray(0, n));
+        return scratch.slice(0, n);
       },
       end() {
         // An empty member carrying the total: header with FEXTRA (subfield "CL", 8 bytes of little-endian
@@ -155,9 +163,15 @@ export function compressWorkerMain(): void {
   const sessions = new Map<number, Session>();
   const reply = (m: WorkerReply) => {
     const transfer = m.data ? [m.data.buffer as ArrayBuffer] : [];
-    if (m.op === 'chunk') transfer.push(m.input);
+    if (m.op === 'chunk') {
+      transfer.push(m.input);
+      if (m.out && m.out !== m.data.buffer) transfer.push(m.out);
+    }
     port.postMessage(m, transfer);
   };
+  /** `out` itself when it is a whole buffer of its own (transferable); a copy otherwise (pooled Buffers). */
+  const own = (out: Uint8Array): Uint8Array =>
+    out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : new Uint8Array(out);
   port.postMessage({ op: 'ready', tid } satisfies WorkerReply);
   port.on('message', (m: WorkerRequest) => {
     try {
@@ -175,11 +189,18 @@ export function compressWorkerMain(): void {
       } else {
         const session = sessions.get(m.sid);
         if (!session) return;
-        // Outputs are copied: they may be views into pooled buffers, which cannot be transferred.
         if (m.op === 'chunk') {
-          const out = session.write(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-          // The input buffer goes back to be read into again: no garbage per chunk on either side.
-          reply({ op: 'chunk', sid: m.sid, data: new Uint8Array(out), input: m.data.buffer as ArrayBuffer });
+          const out = session.write(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.out);
+          // The input (and output) buffers go back to be used again: no garbage per chunk on either side.
+          // Other outputs are copied when they are views into pooled buffers, which cannot be transferred.
+          const data = m.out && out.buffer === m.out ? out : own(out);
+          reply({
+            op: 'chunk',
+            sid: m.sid,
+            data,
+            input: m.data.buffer as ArrayBuffer,
+            ...(m.out ? { out: m.out } : {}),
+          });
         } else {
           sessions.delete(m.sid);
           reply({ op: 'end', sid: m.sid, data: new Uint8Array(session.end()) });
