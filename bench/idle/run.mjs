@@ -8,7 +8,8 @@
  * Targets (issue 18): 1000 containers at most 0.3% of one core in any 60 s window and 96 MB RSS; 5000
  * containers at most 1.5%. CPU is sampled every second, so the worst 60 s window is exact to a tick.
  * Env: BENCH_QUICK=1 (200 containers, short window); BENCH_IDLE_CONTAINERS=1000,5000 the counts;
- * BENCH_IDLE_WINDOW_S the measured window (default 300 s: one whole cycle of passes);
+ * BENCH_IDLE_WINDOW_S the measured window (default 300 s: one whole cycle of passes); BENCH_IDLE_SCRAPE_S
+ * seconds between scrapes (default 15; 0 none);
  * BENCH_IDLE_NODE_ARGS extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
  * BENCH_RESULT_FILE where to write the JSON result.
  */
@@ -28,10 +29,12 @@ const COUNTS = (process.env.BENCH_IDLE_CONTAINERS ?? (quick ? '200' : '1000,5000
 const WARMUP_S = quick ? 12 : 25;
 // A whole cycle of 30 intervals: the window holds one full pass, five verify passes and one safety-net listing.
 const WINDOW_S = Number(process.env.BENCH_IDLE_WINDOW_S ?? (quick ? 30 : 300));
+/** Seconds between /metrics scrapes in the window, as Prometheus's default; 0 turns scraping off (to isolate its cost). */
+const SCRAPE_S = Number(process.env.BENCH_IDLE_SCRAPE_S ?? 15);
 /** The issue's targets: share of one core in the worst 60 s window, and peak RSS (MB). */
 const SLIDE_S = 60;
 const TARGETS = { 1000: { cpuPercent: 0.3, rssMB: 96 }, 5000: { cpuPercent: 1.5, rssMB: null } };
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const MAIN = process.env.CRILOG_BENCH_MAIN ?? fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const log = (msg) => process.stderr.write(`[idle] ${msg}\n`);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -167,7 +170,7 @@ async function measureIdle(N) {
       perSecond.push(now - lastCpu);
       lastCpu = now;
       maxRss = Math.max(maxRss, await procRssKiB(pid));
-      if (s % 15 === 0) {
+      if (SCRAPE_S > 0 && s % SCRAPE_S === 0) {
         await scrape();
         scrapes++;
       }

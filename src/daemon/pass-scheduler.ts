@@ -72,6 +72,8 @@ export class PassScheduler {
   #lastOk = false;
   /** A container disappeared since the last full pass (the full pass prunes what the manager tracks). */
   #removed = false;
+  /** The container list `#remember` last followed. */
+  #rememberedList: readonly ContainerInfo[] | undefined;
   readonly #last = new Map<string, ContainerReport>();
 
   constructor(options: PassSchedulerOptions) {
@@ -142,7 +144,7 @@ export class PassScheduler {
     const report = await this.#o.manager.rotateOnce();
     this.#lastOk = !report.error;
     if (report.error) return;
-    this.#remember(report.containers);
+    this.#remember(report.containers, undefined);
     if (snapshot) this.#o.tracker?.markChecked(snapshot);
   }
 
@@ -168,23 +170,28 @@ export class PassScheduler {
       return;
     }
     const reused = new Set<ContainerReport>();
-    // Synchronous for the unchanged majority: on an idle node this loop is most of a quick pass.
-    const containers: (ContainerReport | Promise<ContainerReport>)[] = [];
-    for (const c of list) {
+    // Synchronous for the unchanged majority, allocating next to nothing for them: on an idle node this
+    // loop is most of a quick pass, and garbage per pass is what its cost grows with.
+    const reports: ContainerReport[] = new Array<ContainerReport>(list.length);
+    const pending: Promise<void>[] = [];
+    const check = (i: number, report: Promise<ContainerReport>) =>
+      pending.push(report.then((r) => void (reports[i] = r)));
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
       const last = c.state === 'running' ? this.#last.get(c.id) : undefined;
       if (slice >= 0 && sliceOf(c.id, this.#o.fullPassEvery) === slice)
-        containers.push(this.#o.manager.checkContainer(c.id));
-      else if (c.state !== 'running') containers.push({ id: c.id, action: 'skipped' });
+        check(i, this.#o.manager.checkContainer(c.id));
+      else if (c.state !== 'running') reports[i] = { id: c.id, action: 'skipped' };
       else if (last && !this.#o.tracker!.needsCheck(c.id)) {
-        if (verify) containers.push(this.#verified(last, reused));
+        if (verify) check(i, this.#verified(last, reused));
         else {
           reused.add(last);
-          containers.push(last);
+          reports[i] = last;
         }
-      } else containers.push(this.#o.manager.checkContainer(c.id));
+      } else check(i, this.#o.manager.checkContainer(c.id));
     }
-    const reports = await Promise.all(containers);
-    this.#remember(reports);
+    if (pending.length > 0) await Promise.all(pending);
+    this.#remember(reports, list);
     this.#o.tracker!.markChecked(snapshot);
     this.#o.onQuickPass({ startedAt, durationMs: performance.now() - started, containers: reports }, reused);
   }
@@ -205,16 +212,20 @@ export class PassScheduler {
     }
   }
 
-  /** Keeps each container's last report, as it stands now (a rotation is not repeated when reused). */
-  #remember(reports: readonly ContainerReport[]): void {
-    const seen = new Set<string>();
+  /**
+   * Keeps each container's last report, as it stands now (a rotation is not repeated when reused).
+   * `list` is the container list the reports follow: when it is the one of the previous pass, no
+   * container can have disappeared, and a pass that changed nothing costs no work here.
+   */
+  #remember(reports: readonly ContainerReport[], list: readonly ContainerInfo[] | undefined): void {
+    let changed = false;
     for (const r of reports) {
-      seen.add(r.id);
       if (this.#last.get(r.id) === r) continue;
       if (r.action === 'failed' || r.action === 'skipped' || r.logPath === undefined) {
-        this.#last.delete(r.id);
+        if (this.#last.delete(r.id)) changed = true;
         continue;
       }
+      changed = true;
       this.#last.set(r.id, {
         id: r.id,
         logPath: r.logPath,
@@ -223,12 +234,18 @@ export class PassScheduler {
         size: r.action === 'rotated' ? 0 : (r.size ?? 0),
       });
     }
-    for (const id of this.#last.keys())
-      if (!seen.has(id)) {
-        this.#last.delete(id);
-        this.#removed = true;
-      }
-    if (this.#o.discovery) {
+    if (list === undefined || list !== this.#rememberedList) {
+      changed = true;
+      const seen = new Set<string>();
+      for (const r of reports) seen.add(r.id);
+      for (const id of this.#last.keys())
+        if (!seen.has(id)) {
+          this.#last.delete(id);
+          this.#removed = true;
+        }
+    }
+    this.#rememberedList = list;
+    if (changed && this.#o.discovery) {
       const logs = new Set<string>();
       for (const r of this.#last.values()) logs.add(r.logPath!);
       this.#o.discovery.setKnownLogs(logs);
