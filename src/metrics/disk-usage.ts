@@ -57,23 +57,35 @@ export class DiskUsage {
     if (entry) entry.live = size;
   }
 
-  /** Sum over managed containers; lists only what changed or aged. */
+  /**
+   * Sum over managed containers; lists only what changed, and a share of what aged: at most a
+   * twentieth of the containers per call (oldest first), so that re-listing an idle node's containers
+   * is spread over many scrapes instead of costing one scrape every `maxAgeMs` a thousand directory reads.
+   */
   async total(): Promise<number> {
     const now = this.now();
+    const due: Entry[] = [];
+    const aged: Entry[] = [];
+    for (const e of this.#entries.values()) {
+      if (e.rotated === undefined) due.push(e);
+      else if (now - e.listedAt > this.maxAgeMs) aged.push(e);
+    }
+    if (aged.length > 0) {
+      aged.sort((a, b) => a.listedAt - b.listedAt);
+      due.push(...aged.slice(0, Math.ceil(this.#entries.size / 20)));
+    }
     await Promise.all(
-      [...this.#entries.values()]
-        .filter((e) => e.rotated === undefined || now - e.listedAt > this.maxAgeMs)
-        .map((e) =>
-          this.#limiter.run(async () => {
-            try {
-              const set = await listLogFiles(e.logPath, this.fs);
-              e.rotated = set.rotated.reduce((n, r) => n + r.size, 0);
-            } catch {
-              e.rotated = 0;
-            }
-            e.listedAt = now;
-          }),
-        ),
+      due.map((e) =>
+        this.#limiter.run(async () => {
+          try {
+            const set = await listLogFiles(e.logPath, this.fs);
+            e.rotated = set.rotated.reduce((n, r) => n + r.size, 0);
+          } catch {
+            e.rotated = 0;
+          }
+          e.listedAt = now;
+        }),
+      ),
     );
     let sum = 0;
     for (const e of this.#entries.values()) sum += e.live + (e.rotated ?? 0);

@@ -214,6 +214,36 @@ describe('DiskUsage', () => {
   });
 });
 
+describe('DiskUsage on many containers', () => {
+  it('re-lists aged containers a twentieth per call, oldest first, not all in one scrape', async () => {
+    const dir = await tempDir('crilog-disk-');
+    let now = 0;
+    const listed: string[] = [];
+    const fs = (await import('../ports/file-system.js')).nodeFileSystem;
+    const usage = new DiskUsage({ ...fs, readdir: (d) => (listed.push(d), fs.readdir(d)) }, 1000, () => now);
+    const containers = [];
+    for (let i = 0; i < 40; i++) {
+      const logPath = path.join(dir, `c${i}`, '0.log');
+      await fsp.mkdir(path.dirname(logPath));
+      containers.push({ id: `c${i}`, logPath, action: 'none' as const, size: 1, limit: 10 });
+    }
+    usage.observePass({ startedAt: new Date(), durationMs: 0, containers });
+    expect(await usage.total()).toBe(40);
+    expect(listed).toHaveLength(40);
+    now = 5000;
+    listed.length = 0;
+    await usage.total();
+    expect(listed).toHaveLength(2);
+    await usage.total();
+    expect(listed).toHaveLength(4);
+    // A changed container is listed at once, whatever the share.
+    usage.invalidate('c39');
+    listed.length = 0;
+    await usage.total();
+    expect(listed).toContain(path.join(dir, 'c39'));
+  });
+});
+
 describe('budget and policy metrics', () => {
   it('exports no budget series without a budget', async () => {
     const metrics = new CrilogMetrics();

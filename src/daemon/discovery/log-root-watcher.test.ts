@@ -64,8 +64,17 @@ describe('LogRootWatcher', () => {
     inContainer('rename', '0.log');
     inContainer('rename', '0.log.20260101-000000.gz');
     expect(w.takeChanges()).toBe(false);
+    inContainer('rename', '0.log.20260101-000000.tmp');
+    expect(w.takeChanges()).toBe(false);
     inContainer('rename', '1.log');
     expect(w.takeChanges()).toBe(true);
+    // A flat layout (<root>/<name>/0.log, as crilog's local runtime writes): writes and rotations of a
+    // known log in a directory one level up are no news either.
+    const flat = path.join(root, 'default_web-0_uid-0');
+    w.setKnownLogs(new Set([path.join(flat, '0.log')]));
+    listeners.get(flat)!('change', '0.log');
+    listeners.get(flat)!('rename', '0.log.20260101-000001');
+    expect(w.takeChanges()).toBe(false);
     // An overflowed queue names no file: anything may have happened.
     inContainer('rename', null);
     expect(w.takeChanges()).toBe(true);

@@ -43,8 +43,8 @@ async function defaultIsDirectory(p: string): Promise<boolean> {
  * over CRI only then (and on a slow safety-net schedule) instead of every interval. It watches each
  * log root, each pod directory in it and each container directory in those (`<root>/<pod>/<container>/`,
  * the kubelet's layout): a pod or container directory appearing or going, or a live log `<n>.log` being
- * created (a container starting or restarting) counts as a change. Writes and crilog's own rotations
- * (renames of logs already known) do not. When a root cannot be watched the watcher is not `healthy`
+ * created (a container starting or restarting) counts as a change. Writes, and crilog's own work on
+ * the logs it manages (renames, compressions, the reopen re-creating a live log), do not. When a root cannot be watched the watcher is not `healthy`
  * and the scheduler lists every interval as before.
  */
 export class LogRootWatcher {
@@ -136,14 +136,19 @@ export class LogRootWatcher {
       this.#changes++;
       return;
     }
-    const child = path.join(dir, String(filename));
-    if (depth === 2) {
-      if (LIVE_LOG.test(String(filename)) && !this.#known.has(child)) this.#changes++;
-      return;
-    }
+    // Writes and attribute changes ("change") never add or remove a container; only names coming and
+    // going ("rename") can. A busy log's writes must cost nothing here.
+    if (event !== 'rename') return;
+    const name = String(filename);
+    const child = path.join(dir, name);
+    // crilog's own work on a managed log: its rotation, compression, re-creation by the reopen.
+    const base = name.indexOf('.log.');
+    if (this.#known.has(base >= 0 ? path.join(dir, name.slice(0, base + 4)) : child)) return;
+    if (depth === 2 && !LIVE_LOG.test(name)) return;
     this.#changes++;
+    if (depth === 2) return;
     // A pod or container directory came or went (or was replaced: a new inode needs a new watch).
-    if (event === 'rename') this.#drop(child);
+    this.#drop(child);
     void this.#o.isDirectory(child).then((isDir) => {
       if (isDir) return this.#add(child, depth + 1);
     });
