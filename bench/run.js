@@ -62,17 +62,29 @@ if (renderOnly) {
   // A partial run keeps the other results, each still saying when it ran.
   if (only.length && previous?.benchmarks) {
     for (const [name, r] of Object.entries(previous.benchmarks))
-      if (!selected.includes(name)) benchmarks[name] = { ...r, ranAt: r?.ranAt ?? previous.generatedAt };
+      if (!selected.includes(name))
+        benchmarks[name] = {
+          ...r,
+          ranAt: r?.ranAt ?? previous.generatedAt,
+          // Older results carry the load of their whole run only.
+          loadAverage:
+            r?.loadAverage ??
+            (previous.machine?.loadAverage && previous.machine?.loadAverageAfter
+              ? { before: previous.machine.loadAverage, after: previous.machine.loadAverageAfter }
+              : undefined),
+        };
   }
   for (const name of selected) {
     console.error(`\n=== bench ${name}${quick ? ' (quick)' : ''} ===`);
     const started = Date.now();
+    const loadBefore = loadAverage();
     const result = await runBenchmark(name);
     if (result.error) failed++;
     benchmarks[name] = {
       ...result,
       ranAt: generatedAt,
       durationS: Math.round((Date.now() - started) / 100) / 10,
+      loadAverage: { before: loadBefore, after: loadAverage() },
     };
     console.error(
       `=== bench ${name}: ${result.error ? `FAILED: ${result.error}` : 'done'} in ${((Date.now() - started) / 1000).toFixed(1)} s ===`,
@@ -111,6 +123,11 @@ async function pretty(text, file) {
   } catch {
     return text;
   }
+}
+
+/** The 1, 5 and 15 minute load averages, rounded: how busy the machine was around a benchmark. */
+function loadAverage() {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
 }
 
 /** Benchmark folders that have a run.mjs, the known ones first. */

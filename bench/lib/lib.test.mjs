@@ -185,3 +185,68 @@ describe('benchRuntime', () => {
     await expect(rt.containerStatus('b')).rejects.toMatchObject({ code: 'ERR_CONTAINER_NOT_FOUND' });
   });
 });
+
+describe('issue 18 targets section', () => {
+  it('lists each target with its figure, its same-run reference and the load', async () => {
+    const { targetsMarkdown } = await import('./targets-report.mjs');
+    const md = targetsMarkdown({
+      rotation: {
+        loadAverage: { before: [1.5, 1, 1], after: [2.25, 1, 1] },
+        workloads: [
+          {
+            name: 'W1',
+            contenders: {
+              crilog: { median: { cpuMs: 5500, wallMs: 3900, gzBytes: 63, maxRssKiB: 100000 } },
+              'crilog-zlib': { median: { cpuMs: 9500 } },
+              'crilog-1worker': { median: { maxRssKiB: 90000 } },
+              logrotate: { median: { cpuMs: 12000, wallMs: 12500 } },
+              gzip: { median: { gzBytes: 68 } },
+            },
+            ratios: { crilogVsLogrotate: { cpu: 0.458, wall: 0.312 }, crilogVsGzip: { bytes: 0.926 } },
+            target: {
+              cpuRatioMax: 0.55,
+              wallRatioMax: 0.35,
+              bytesRatioMax: 1,
+              maxRssMB: 160,
+              crilogRssMB: 102.4,
+              perExtraWorkerMB: 10.2,
+              cpuMet: true,
+              wallMet: true,
+              bytesMet: true,
+              rssMet: true,
+            },
+          },
+        ],
+      },
+      idle: {
+        table: [
+          {
+            containers: 1000,
+            targetCpuPercent: 0.3,
+            targetRssMB: 96,
+            worst60sCpuPercent: 0.4,
+            cpuPercentOfCore: 0.3,
+            windowS: 300,
+            maxRssMB: 90,
+            targetMet: false,
+          },
+        ],
+      },
+      overshoot: {
+        table: [
+          { mode: 'watch', maxRatio: 1.2, targetMet: true },
+          { mode: 'pass-only', maxRatio: 47, targetMet: null },
+        ],
+      },
+    }).join('\n');
+    expect(md).toContain(
+      '| W1 CPU <= 0.55x logrotate | 5.50 s (**0.458x**) | logrotate 12.00 s; crilog on zlib 9.50 s | yes | 1.5 / 2.25 |',
+    );
+    expect(md).toContain('**0.4%** worst 60 s');
+    expect(md).toMatch(/1000 idle containers .* \| \*\*no\*\* \| n\/a \|/);
+    expect(md).toContain(
+      '| overshoot <= 1.5x maxSize, watch | **1.2x** | pass-only (kubelet-like) 47x | yes |',
+    );
+    expect(md).not.toContain('maxSize, pass-only');
+  });
+});

@@ -4,6 +4,7 @@
  * its scalar fields), so a new benchmark folder shows up without touching this file.
  */
 import { rotationMarkdown } from './rotation-report.mjs';
+import { targetsMarkdown } from './targets-report.mjs';
 
 const ORDER = ['rotation', 'reader', 'overshoot', 'idle'];
 
@@ -38,6 +39,7 @@ export function renderMarkdown(latest, { chartFile }) {
       lines.push(rotationMarkdown(result, chartFile ?? ''));
     else lines.push(...generic(result), '');
   }
+  lines.push(...targetsMarkdown(latest.benchmarks));
   return (
     lines
       .join('\n')
