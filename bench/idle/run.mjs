@@ -148,7 +148,9 @@ async function measureIdle(N) {
     });
     const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text();
     for (let t = performance.now(); ; await sleep(250)) {
-      if ((sample(await scrape(), 'crilog_passes_total{result="ok",kind="full"}') ?? 0) >= 1) break;
+      // A scrape refused while the daemon is still starting on a loaded machine is retried, not fatal.
+    const text = await scrape().catch(() => '');
+    if ((sample(text, 'crilog_passes_total{result="ok",kind="full"}') ?? 0) >= 1) break;
       if (performance.now() - t > 180_000) throw new Error('no pass within 180 s');
     }
     log(`first pass done; warming up ${WARMUP_S} s`);
