@@ -55,8 +55,7 @@ function kubernetesMeta(c, i) {
 }
 
 /** True when every selector label is on `labels`, as CRI label selectors match. */
-const selects = (selector, labels) =>
-  Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+const selects = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 
 /**
  * @param {string} socketPath
@@ -124,7 +123,9 @@ export async function serveFakeCri(socketPath, containers) {
     },
     ListContainers: (call, cb) => {
       const f = call.request.filter ?? {};
-      const filtered = Boolean(f.id || f.pod_sandbox_id || Object.keys(f.label_selector ?? {}).length || f.state);
+      const filtered = Boolean(
+        f.id || f.pod_sandbox_id || Object.keys(f.label_selector ?? {}).length || f.state,
+      );
       calls[filtered ? 'ListContainersFiltered' : 'ListContainers']++;
       cb(null, {
         containers: containers

@@ -34,7 +34,8 @@ const SCRAPE_S = Number(process.env.BENCH_IDLE_SCRAPE_S ?? 15);
 /** The issue's targets: share of one core in the worst 60 s window, and peak RSS (MB). */
 const SLIDE_S = 60;
 const TARGETS = { 1000: { cpuPercent: 0.3, rssMB: 96 }, 5000: { cpuPercent: 1.5, rssMB: null } };
-const MAIN = process.env.CRILOG_BENCH_MAIN ?? fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const MAIN =
+  process.env.CRILOG_BENCH_MAIN ?? fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const log = (msg) => process.stderr.write(`[idle] ${msg}\n`);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -149,8 +150,8 @@ async function measureIdle(N) {
     const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text();
     for (let t = performance.now(); ; await sleep(250)) {
       // A scrape refused while the daemon is still starting on a loaded machine is retried, not fatal.
-    const text = await scrape().catch(() => '');
-    if ((sample(text, 'crilog_passes_total{result="ok",kind="full"}') ?? 0) >= 1) break;
+      const text = await scrape().catch(() => '');
+      if ((sample(text, 'crilog_passes_total{result="ok",kind="full"}') ?? 0) >= 1) break;
       if (performance.now() - t > 180_000) throw new Error('no pass within 180 s');
     }
     log(`first pass done; warming up ${WARMUP_S} s`);

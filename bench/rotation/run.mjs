@@ -55,7 +55,7 @@ if (process.env.BENCH_ROTATION_EXTRA !== '0') {
 }
 // An A/B test of a change to src/: build it elsewhere and point CRILOG_BENCH_DIST_B at its dist/index.js.
 if (process.env.CRILOG_BENCH_DIST_B) {
-  contenders.push(
+  baseContenders.push(
     crilog({
       workers,
       level,

@@ -82,9 +82,7 @@ describe.each([
       await run('gzip', ['-6', reference]);
       // libdeflate: never larger than what `gzip -6` makes of the same bytes; zlib (the fallback): within 2%.
       const slack = engine === 'libdeflate' ? 1 : 1.02;
-      expect((await fsp.stat(gz)).size).toBeLessThanOrEqual(
-        (await fsp.stat(`${reference}.gz`)).size * slack,
-      );
+      expect((await fsp.stat(gz)).size).toBeLessThanOrEqual((await fsp.stat(`${reference}.gz`)).size * slack);
       expect(await gzipUncompressedSize(gz)).toBe(Buffer.byteLength(text));
     },
   );
