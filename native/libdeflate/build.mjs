@@ -6,7 +6,7 @@
  * replaces the header search (/usr/include, /usr/local/include, /opt/homebrew/include, pkg-config).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -56,4 +56,12 @@ if (res.status !== 0) {
   const output = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
   done(`building the libdeflate binding failed; gzip uses Node's zlib. node-gyp said:\n${output}`, false);
 }
+// Only the addon is loaded; node-gyp's makefiles and objects would be dead weight in an install (and
+// in the container image, whose test compares the installed package with the packed one).
+const build = path.join(here, 'build');
+for (const entry of readdirSync(build))
+  if (entry !== 'Release') rmSync(path.join(build, entry), { recursive: true, force: true });
+for (const entry of readdirSync(path.join(build, 'Release')))
+  if (entry !== 'crilog_deflate.node')
+    rmSync(path.join(build, 'Release', entry), { recursive: true, force: true });
 done('libdeflate binding built: gzip compression uses libdeflate', true);

@@ -268,6 +268,7 @@ export class Daemon {
           workers: config.workers,
           monitorIntervalMs: config.monitorInterval,
           compression: config.compression,
+          gzipEngine: manager.gzipEngine,
           maxAgeMs: config.maxAge,
           maxTotalSize: config.maxTotalSize,
           logRoots: config.logRoots,

@@ -58,7 +58,11 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     super();
     this.#options = normalizeOptions(options);
     this.#containers = new Limiter(this.options.workers);
-    this.#pool = new CompressionPool({ size: this.options.workers, nice: this.options.compressionNice });
+    this.#pool = new CompressionPool({
+      size: this.options.workers,
+      nice: this.options.compressionNice,
+      gzipEngine: this.options.gzipEngine,
+    });
     this.#compressions = new CompressionQueue(new Limiter(this.options.workers), {
       fs: this.options.fs,
       emit: (event) => this.emit('compression', event),
@@ -139,6 +143,11 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     if (next.maxTotalSize !== o.maxTotalSize) this.#budget = this.#makeBudget();
     this.#disk.limits = { minFree: next.minFree, minFreeInodes: next.minFreeInodes };
     this.#policyWarned.clear();
+  }
+
+  /** The deflate engine gzip compressions run on (`gzipEngine`: libdeflate when its binding is built). */
+  get gzipEngine(): 'libdeflate' | 'zlib' {
+    return this.#pool.gzipEngine;
   }
 
   /** The filesystems of the logs as disk pressure last measured them. */

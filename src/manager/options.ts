@@ -5,6 +5,7 @@ import { nodeFileSystem, type FileSystem } from '../ports/file-system.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import type { RuntimeService } from '../ports/runtime-service.js';
 import { nodeDiskStats, type DiskStatsPort } from '../ports/disk-stats.js';
+import type { GzipEngineChoice } from '../codecs/codec-names.js';
 import type { FreeThreshold } from '../units/free-threshold.js';
 import { LIBRARY_KEYS, resolveLibrarySettings } from '../settings/index.js';
 import type { ContainerLogManagerOptions } from './types.js';
@@ -18,6 +19,8 @@ export interface NormalizedOptions {
   workers: number;
   /** Nice value of the compression threads. */
   compressionNice: number;
+  /** Deflate engine of gzip; `null`: `CRILOG_GZIP_ENGINE`, else `auto`. */
+  gzipEngine: GzipEngineChoice | null;
   monitorIntervalMs: number;
   /** Least time between two rotation attempts of one container; 0: no limit. */
   minRotationIntervalMs: number;
@@ -87,6 +90,7 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
     maxFiles: settings.maxFiles,
     workers: settings.workers,
     compressionNice: settings.compressionNice,
+    gzipEngine: settings.gzipEngine,
     monitorIntervalMs: settings.monitorInterval,
     minRotationIntervalMs: settings.minRotationInterval,
     policy: {

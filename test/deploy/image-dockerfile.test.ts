@@ -123,15 +123,20 @@ describe.skipIf(e2eSkipReason())('the image scripts/image.sh builds', () => {
       .filter((l) => l && !l.endsWith('/'))
       .map((l) => l.replace(/^package\//, ''))
       .sort();
+    // ...plus the libdeflate binding the install hook built, pruned to the addon alone.
+    const binding = 'native/libdeflate/build/Release/crilog_deflate.node';
     const installed = (await walk(pkgDir)).filter((f) => !f.startsWith('node_modules/')).sort();
-    expect(installed).toEqual(packed);
-    // ...which are the compiled sources (package.json "files": dist, proto, README.md).
+    expect(installed).toEqual([...packed, binding].sort());
+    // ...which are the compiled sources (package.json "files": dist, proto, README.md, the binding's sources).
     const sources = (await walk(path.join(REPO_ROOT, 'src'))).filter(
       (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
     );
     const expected = [
       'README.md',
       'package.json',
+      'native/libdeflate/binding.gyp',
+      'native/libdeflate/build.mjs',
+      'native/libdeflate/deflate.c',
       ...(await walk(path.join(REPO_ROOT, 'proto'))).map((f) => `proto/${f}`),
       ...sources.flatMap((f) => {
         const base = `dist/${f.replace(/\.ts$/, '')}`;
@@ -180,7 +185,24 @@ describe.skipIf(e2eSkipReason())('the image scripts/image.sh builds', () => {
     );
     expect(packages).toMatch(/^libc6 /m);
     expect(packages).toMatch(/^nodejs 20\./m);
+    // The libdeflate binding's shared library came along (ldd of every addon).
+    expect(packages).toMatch(/^libdeflate0 /m);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    "loads the libdeflate binding with the image's own libraries (chroot)",
+    async () => {
+      const addon = `${PREFIX}/lib/node_modules/crilog/native/libdeflate/build/Release/crilog_deflate.node`;
+      const { stdout } = await run('chroot', [
+        rootfs,
+        '/usr/local/bin/node',
+        '-e',
+        `process.stdout.write(String(require(${JSON.stringify(addon)}).libdeflateVersion))`,
+      ]);
+      expect(stdout).toMatch(/^1\./);
+    },
+    60_000,
+  );
 
   it('is smaller than an image based on node:20-slim (`bash scripts/image.sh compare`)', async () => {
     const { stdout } = await run('bash', [path.join(REPO_ROOT, 'scripts/image.sh'), 'compare']);

@@ -8,6 +8,7 @@ import { gzipRecordedSize } from '../gzip-total-size.js';
 import { compressHandle, type ReadableHandle } from './compress-handle.js';
 import { CompressionPool } from './compression-pool.js';
 import { libdeflateBinding, resolveGzipEngine } from './libdeflate-binding.js';
+import { InvalidOptionError } from '../../errors/crilog-error.js';
 
 const pools: CompressionPool[] = [];
 afterAll(() => Promise.all(pools.map((p) => p.close())));
@@ -74,11 +75,18 @@ describe('libdeflate binding', () => {
   );
 
   it('is used by default when it loads, and CRILOG_GZIP_ENGINE=zlib turns it off', () => {
+    expect(resolveGzipEngine(null, {}).engine).toBe(hasLibdeflate ? 'libdeflate' : 'zlib');
     expect(resolveGzipEngine('auto', {}).engine).toBe(hasLibdeflate ? 'libdeflate' : 'zlib');
-    expect(resolveGzipEngine('auto', { CRILOG_GZIP_ENGINE: 'zlib' })).toEqual({ engine: 'zlib', path: null });
-    expect(() => resolveGzipEngine('auto', { CRILOG_GZIP_ENGINE: 'fast' })).toThrow(
-      /invalid CRILOG_GZIP_ENGINE "fast": use "libdeflate", "zlib" or "auto"/,
+    expect(resolveGzipEngine(null, { CRILOG_GZIP_ENGINE: 'zlib' })).toEqual({ engine: 'zlib', path: null });
+    // The setting, when set, wins over the environment.
+    expect(resolveGzipEngine('zlib', { CRILOG_GZIP_ENGINE: 'libdeflate' }).engine).toBe('zlib');
+    expect(resolveGzipEngine('auto', { CRILOG_GZIP_ENGINE: 'zlib' }).engine).toBe(
+      hasLibdeflate ? 'libdeflate' : 'zlib',
     );
+    expect(() => resolveGzipEngine(null, { CRILOG_GZIP_ENGINE: 'fast' })).toThrow(
+      /CRILOG_GZIP_ENGINE.*"fast".*must be "auto", "libdeflate" or "zlib"/,
+    );
+    expect(() => resolveGzipEngine(null, { CRILOG_GZIP_ENGINE: 'fast' })).toThrow(InvalidOptionError);
   });
 
   it.skipIf(hasLibdeflate)('names the package to install when libdeflate is asked for but missing', () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CrilogError } from '../../errors/crilog-error.js';
-import type { CodecName } from '../codec-names.js';
+import type { CodecName, GzipEngineChoice } from '../codec-names.js';
 import type { WorkerReply } from './protocol.js';
 import { CompressionSession, type SessionPort } from './compression-session.js';
 import { resolveGzipEngine, type GzipEngine } from './libdeflate-binding.js';
@@ -19,10 +19,10 @@ export interface CompressionPoolOptions {
   /** A worker idle this long ends (it is started again when needed). Default 5 s. */
   idleMs?: number;
   /**
-   * Deflate engine for gzip: `auto` (default) uses crilog's libdeflate binding when it was built at
-   * install (Debian `libdeflate-dev`), else Node's zlib; `CRILOG_GZIP_ENGINE=zlib` forces zlib.
+   * Deflate engine for gzip: `auto` uses crilog's libdeflate binding when it was built at install
+   * (Debian `libdeflate-dev`), else Node's zlib. Unset or `null`: `CRILOG_GZIP_ENGINE`, else `auto`.
    */
-  gzipEngine?: GzipEngine | 'auto';
+  gzipEngine?: GzipEngineChoice | null;
 }
 
 interface Slot extends SessionPort {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { CrilogError } from '../../errors/crilog-error.js';
+import { InvalidOptionError } from '../../errors/crilog-error.js';
+import { GZIP_ENGINE_ENV, GZIP_ENGINES, type GzipEngineChoice } from '../codec-names.js';
 
 /** Which deflate engine gzip compression uses. */
 export type GzipEngine = 'libdeflate' | 'zlib';
@@ -34,28 +35,33 @@ export function libdeflateBinding(): { path: string; version: string } | null {
 }
 
 /**
- * The engine a pool uses for gzip: libdeflate when its binding loads, unless `requested` (or the
- * environment variable `CRILOG_GZIP_ENGINE=zlib`, an escape hatch that needs no reinstall) asks for zlib.
+ * The engine a pool uses for gzip: libdeflate when its binding loads, zlib otherwise or when asked for.
+ * `requested` is the `gzipEngine` setting; when it is unset (`null`/`undefined`) the environment variable
+ * `CRILOG_GZIP_ENGINE` decides (an escape hatch that needs no reinstall), else `auto`.
  */
 export function resolveGzipEngine(
-  requested: GzipEngine | 'auto' = 'auto',
+  requested: GzipEngineChoice | null = null,
   env: NodeJS.ProcessEnv = process.env,
 ): { engine: GzipEngine; path: string | null } {
-  const fromEnv = env.CRILOG_GZIP_ENGINE || 'auto';
-  if (!['auto', 'libdeflate', 'zlib'].includes(fromEnv))
-    throw new CrilogError(
-      'ERR_INVALID_OPTION',
-      `invalid CRILOG_GZIP_ENGINE "${fromEnv}": use "libdeflate", "zlib" or "auto" (or leave it unset)`,
-    );
-  const want = requested !== 'auto' ? requested : (fromEnv as GzipEngine | 'auto');
+  const fromEnv = env[GZIP_ENGINE_ENV] || 'auto';
+  if (requested === null && !(GZIP_ENGINES as readonly string[]).includes(fromEnv))
+    throw new InvalidOptionError({
+      key: GZIP_ENGINE_ENV,
+      value: fromEnv,
+      rule: 'must be "auto", "libdeflate" or "zlib"',
+      hint: 'leave it unset for auto, or use --gzip-engine / gzipEngine',
+    });
+  const want = requested ?? (fromEnv as GzipEngineChoice);
   if (want === 'zlib') return { engine: 'zlib', path: null };
   const binding = libdeflateBinding();
   if (!binding) {
     if (want === 'libdeflate')
-      throw new CrilogError(
-        'ERR_INVALID_OPTION',
-        'gzip engine "libdeflate" was requested but crilog\'s libdeflate binding is not built; install libdeflate-dev (Debian) or libdeflate-devel, then run `npm rebuild crilog` (or `npm ci`)',
-      );
+      throw new InvalidOptionError({
+        key: requested === null ? GZIP_ENGINE_ENV : 'gzipEngine',
+        value: want,
+        rule: "needs crilog's libdeflate binding, which is not built",
+        hint: 'install libdeflate-dev (Debian) or libdeflate-devel, then run `npm rebuild crilog`; or use auto or zlib',
+      });
     return { engine: 'zlib', path: null };
   }
   return { engine: 'libdeflate', path: binding.path };

@@ -16,6 +16,7 @@ export const FIXED_SETTINGS = [
   'metricsAddress',
   'workers',
   'compressionNice',
+  'gzipEngine',
   'containers',
 ] as const satisfies readonly (keyof DaemonConfig)[];
 
