@@ -17,7 +17,6 @@ export type {
 export { containerIdentity, KUBELET_LABELS, type ContainerIdentity } from './ports/container-identity.js';
 export { systemClock, type Clock, type TimerHandle } from './ports/clock.js';
 export { nodeFileSystem, type FileSystem } from './ports/file-system.js';
-export { silentLogger, type Logger } from './ports/logger.js';
 export {
   CrilogError,
   InvalidOptionError,

@@ -27,13 +27,19 @@ export async function withRuntime<T>(
   body: (s: OneShot) => Promise<T>,
 ): Promise<T> {
   // Loaded on use, so that `--help` and commands that need none of it start fast.
-  const [{ createLogger }, { acquireLock }, { RootGuardRuntime }, { ContainerLogManager }] =
-    await Promise.all([
-      import('../daemon/logger.js'),
-      import('../daemon/lock-file.js'),
-      import('../daemon/root-guard.js'),
-      import('../manager/container-log-manager.js'),
-    ]);
+  const [
+    { createLogger },
+    { acquireLock },
+    { RootGuardRuntime },
+    { ContainerLogManager },
+    { logManagerEvents },
+  ] = await Promise.all([
+    import('../daemon/logger.js'),
+    import('../daemon/lock-file.js'),
+    import('../daemon/root-guard.js'),
+    import('../manager/container-log-manager.js'),
+    import('../daemon/log-manager-events.js'),
+  ]);
   const logger = createLogger(explicitLogLevel ? config.logLevel : 'warn', ctx.commandLog);
   const held = lock ? await acquireLock(config.lockFile, lock) : undefined;
   try {
@@ -42,14 +48,16 @@ export async function withRuntime<T>(
     const handle = await factory(config, { logger, env: ctx.env, longRunning: false });
     try {
       await handle.probe();
-      const manager = () =>
-        new ContainerLogManager({
+      const manager = () => {
+        const created = new ContainerLogManager({
           runtime: new RootGuardRuntime(handle.runtime, config.logRoots, (err) =>
             logger.warn({ id: err.containerId, path: err.logPath }, err.message),
           ),
           ...managerOptions(config),
-          logger,
         });
+        logManagerEvents(created, logger);
+        return created;
+      };
       return await body({ config, logger, handle, manager });
     } finally {
       await handle.close();

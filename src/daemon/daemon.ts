@@ -6,6 +6,7 @@ import { CrilogMetrics } from '../metrics/metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { acquireLock, type LockHandle } from './lock-file.js';
+import { logManagerEvents } from './log-manager-events.js';
 import { managerOptions } from './manager-options.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { RootGuardRuntime } from './root-guard.js';
@@ -189,7 +190,6 @@ export class Daemon {
         runtime: guard,
         ...managerOptions(config),
         diskPaths: config.logRoots,
-        logger: this.#log,
       });
       this.#manager = manager;
       this.#unbind = this.metrics.bindManager(manager);
@@ -301,85 +301,24 @@ export class Daemon {
     this.metrics.runtimeUp.set(ok ? 1 : 0);
   }
 
+  /** What the daemon keeps of the manager's events; their log lines come from `logManagerEvents`. */
   #wire(manager: ContainerLogManager): void {
+    logManagerEvents(manager, this.#log);
     manager.on('rotation', (e: RotationEvent) => {
-      const fields = {
-        id: e.id,
-        path: e.logPath,
-        bytes: e.bytes,
-        durationMs: Math.round(e.durationMs * 1000) / 1000,
-        rotatedTo: e.rotatedTo,
-      };
       if (e.outcome === 'success') {
         this.#rotations++;
         const seen = this.#seen.get(e.id) ?? { rotations: 0 };
         seen.rotations++;
         this.#seen.set(e.id, seen);
-        this.#log.info(fields, 'rotated');
-      } else {
-        this.#log.warn({ ...fields, outcome: e.outcome, err: e.error }, 'rotation failed');
       }
       this.#disk.invalidate(e.id);
     });
-    manager.on('compression', (e) => {
-      this.#disk.invalidate(e.id);
-      if (e.outcome === 'success')
-        this.#log.debug(
-          {
-            id: e.id,
-            path: e.path,
-            bytesIn: e.bytesIn,
-            bytesOut: e.bytesOut,
-            durationMs: Math.round(e.durationMs),
-          },
-          'compressed',
-        );
-      else if (e.outcome === 'skipped')
-        this.#log.debug({ id: e.id, path: e.path }, 'rotated file removed before it was compressed');
-      else
-        this.#log.warn(
-          { id: e.id, path: e.path, err: e.error },
-          'compression failed; the raw file stays and is retried next pass',
-        );
-    });
+    manager.on('compression', (e) => this.#disk.invalidate(e.id));
     manager.on('pass', (report) => this.#onPass(report));
-    manager.on('budget', (e) => {
+    manager.on('budget', () => {
       for (const id of this.#seen.keys()) this.#disk.invalidate(id);
-      const fields = {
-        limitBytes: e.limitBytes,
-        usedBytes: e.usedBytes,
-        removed: e.removed,
-        ...(e.rotated?.length ? { rotatedEarly: e.rotated } : {}),
-      };
-      if (e.usedBytes > e.limitBytes)
-        this.#log.warn(
-          fields,
-          'over the node log budget with only live logs left to delete; live logs are never deleted',
-        );
-      else if (e.removed.length > 0 || (e.rotated?.length ?? 0) > 0)
-        this.#log.info(fields, 'deleted the oldest rotated logs to stay within the node log budget');
     });
     manager.on('disk-pressure', (e) => this.#onDiskPressure(e));
-    manager.on('policy-error', (e) =>
-      this.#log.warn(
-        { id: e.id, problems: e.problems },
-        'invalid crilog.io policy annotations; node defaults apply for those keys',
-      ),
-    );
-    manager.on('policy-clamped', (e) =>
-      this.#log.warn(
-        {
-          id: e.id,
-          clamped: e.clamped.map(({ annotation, value, bound, used }) => ({
-            annotation,
-            value,
-            bound,
-            used,
-          })),
-        },
-        "crilog.io policy annotations beyond the operator's bounds; the bounds apply",
-      ),
-    );
   }
 
   /** One log line per episode: its first relief round, with what it did. */

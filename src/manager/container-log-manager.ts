@@ -121,7 +121,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   /**
    * Applies new options from the next check on, without a restart: checks already running finish
    * with the old ones, and nothing is rotated twice or skipped. The ports (`runtime`, `fs`, `clock`,
-   * `logger`, `diskStats`) stay; `workers` and `compressionNice` size running thread pools and cannot
+   * `diskStats`) stay; `workers` and `compressionNice` size running thread pools and cannot
    * change (an `InvalidOptionError` names them, and nothing changes).
    */
   reconfigure(options: Omit<ContainerLogManagerOptions, 'runtime'>): void {
@@ -130,7 +130,6 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
       runtime: o.runtime,
       fs: o.fs,
       clock: o.clock,
-      logger: o.logger,
       diskStats: o.diskStats,
       ...options,
     });
@@ -167,7 +166,10 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     try {
       await this.#track(this.#disk.check());
     } catch (err) {
-      this.options.logger.error({ err }, 'failed to check the free space of the log filesystems');
+      this.emit('task-error', {
+        task: 'disk-check',
+        error: new Error('failed to check the free space of the log filesystems', { cause: err }),
+      });
     }
   }
 
@@ -240,7 +242,9 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     const tick = () => {
       this.#timer = undefined;
       this.rotateOnce()
-        .catch((err: unknown) => this.options.logger.error({ err }, 'rotation pass failed'))
+        .catch((err: unknown) =>
+          this.emit('task-error', { task: 'pass', error: new Error('rotation pass failed', { cause: err }) }),
+        )
         .finally(() => {
           if (this.#running)
             this.#timer = this.options.clock.setTimeout(tick, this.options.monitorIntervalMs);
@@ -271,6 +275,7 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   async #check(ctx: CheckContext, id: string): Promise<ContainerReport> {
     if (this.#stopping) return { id, action: 'skipped' };
     const report = await this.#mutex.run(id, () => checkContainer(ctx, id));
+    this.#reportFailure(report);
     if (report.logPath !== undefined) this.#tracked.set(id, { logPath: report.logPath, state: report.state });
     else if (report.action === 'skipped') this.#tracked.delete(id);
     return report;
@@ -306,12 +311,6 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     await this.checkDiskPressure();
     await Promise.all(ctx.scheduled);
     const report = { startedAt, durationMs: performance.now() - started, containers };
-    for (const c of containers)
-      if (c.error)
-        this.options.logger.warn(
-          { id: c.id, path: c.logPath, err: c.error },
-          'container log not managed this pass',
-        );
     this.emit('pass', report);
     return report;
   }
@@ -321,9 +320,20 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     if (this.#stopping) return null;
     const ctx = this.#context();
     const report = await this.#mutex.run(id, () => checkContainer(ctx, id, { force: true }));
+    this.#reportFailure(report);
     return report.action === 'rotated' && report.rotatedTo
       ? { rotatedTo: report.rotatedTo, bytes: report.size ?? 0 }
       : null;
+  }
+
+  /** One `container-error` per failed check, wherever the check came from. */
+  #reportFailure(report: ContainerReport): void {
+    if (report.action !== 'failed' || !report.error) return;
+    this.emit('container-error', {
+      id: report.id,
+      ...(report.logPath !== undefined ? { logPath: report.logPath } : {}),
+      error: report.error,
+    });
   }
 
   /** Drops what is kept of containers the runtime has not listed for `STATE_GRACE_MS`. */
@@ -352,7 +362,10 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     try {
       await this.#budget?.enforce();
     } catch (err) {
-      this.options.logger.error({ err }, 'failed to enforce the node log budget');
+      this.emit('task-error', {
+        task: 'budget',
+        error: new Error('failed to enforce the node log budget', { cause: err }),
+      });
     }
   }
 

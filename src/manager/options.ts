@@ -2,7 +2,6 @@ import { InvalidOptionError, showValue } from '../errors/crilog-error.js';
 import type { PolicyBounds, RotationPolicy } from '../policy/container-policy.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { nodeFileSystem, type FileSystem } from '../ports/file-system.js';
-import { silentLogger, type Logger } from '../ports/logger.js';
 import type { RuntimeService } from '../ports/runtime-service.js';
 import { nodeDiskStats, type DiskStatsPort } from '../ports/disk-stats.js';
 import type { GzipEngineChoice } from '../codecs/codec-names.js';
@@ -42,11 +41,10 @@ export interface NormalizedOptions {
   diskStats: DiskStatsPort;
   fs: FileSystem;
   clock: Clock;
-  logger: Logger;
 }
 
 /** The ports of the manager; everything else is a setting of the table. */
-const PORTS = ['runtime', 'fs', 'clock', 'logger', 'diskStats', 'diskPaths'] as const;
+const PORTS = ['runtime', 'fs', 'clock', 'diskStats', 'diskPaths'] as const;
 const KNOWN: readonly string[] = [PORTS[0], ...LIBRARY_KEYS, ...PORTS.slice(1)];
 
 /**
@@ -66,7 +64,10 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
       throw new InvalidOptionError({
         key,
         rule: 'unknown option for ContainerLogManager',
-        hint: `known options: ${KNOWN.join(', ')}`,
+        hint:
+          key === 'logger'
+            ? "the manager logs nothing itself: log its events, e.g. manager.on('container-error', …)"
+            : `known options: ${KNOWN.join(', ')}`,
       });
     }
   }
@@ -118,7 +119,6 @@ export function normalizeOptions(options: ContainerLogManagerOptions): Normalize
     diskStats: options.diskStats ?? nodeDiskStats,
     fs: options.fs ?? nodeFileSystem,
     clock: options.clock ?? systemClock,
-    logger: options.logger ?? silentLogger,
   };
 }
 

@@ -1,7 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { DiskStats, DiskStatsPort } from '../ports/disk-stats.js';
 import type { FileSystem } from '../ports/file-system.js';
-import type { Logger } from '../ports/logger.js';
 import type { ContainerState, RuntimeService } from '../ports/runtime-service.js';
 import type { LibrarySettingOptions } from '../settings/index.js';
 import type { PolicyClamp } from '../policy/container-policy.js';
@@ -23,8 +22,6 @@ export interface ContainerLogManagerOptions extends LibrarySettingOptions {
   fs?: FileSystem;
   /** Clock port; the system clock by default. */
   clock?: Clock;
-  /** Structured logger (pino-compatible); silent by default. */
-  logger?: Logger;
 }
 
 /** What one pass did with one container. */
@@ -146,6 +143,24 @@ export interface RuntimeErrorEvent {
   error: Error;
 }
 
+/**
+ * Emitted once per check of a container that failed (`action: 'failed'` in its report), from passes,
+ * `checkContainer` and the budget's early rotations alike: the one place to log such failures.
+ */
+export interface ContainerErrorEvent {
+  id: string;
+  logPath?: string;
+  /** Wrapped with the container and path; a failed rotation's `RotationError` is among its causes. */
+  error: Error;
+}
+
+/** Work of the manager's own that failed as a whole; the next pass or check tries again. */
+export interface TaskErrorEvent {
+  /** `pass`: a pass of `start()`; `disk-check`: free space; `budget`: the node log budget. */
+  task: 'pass' | 'disk-check' | 'budget';
+  error: Error;
+}
+
 /** Emitted once per container whose `crilog.io/*` annotations were (partly) rejected. */
 export interface PolicyErrorEvent {
   id: string;
@@ -175,6 +190,8 @@ export interface ManagerEvents {
   rotation: [RotationEvent];
   compression: [CompressionEvent];
   'runtime-error': [RuntimeErrorEvent];
+  'container-error': [ContainerErrorEvent];
+  'task-error': [TaskErrorEvent];
   pass: [PassReport];
   'policy-error': [PolicyErrorEvent];
   'policy-clamped': [PolicyClampedEvent];

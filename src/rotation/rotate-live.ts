@@ -2,21 +2,39 @@ import path from 'node:path';
 import { CrilogError } from '../errors/crilog-error.js';
 import { errnoCode, type FileSystem } from '../ports/file-system.js';
 import type { Clock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
 import type { RuntimeService } from '../ports/runtime-service.js';
 import { crashPoint } from './crash-point.js';
 import { moveNoReplace } from './move-no-replace.js';
 import { nextKey, rotatedPath, type RotationKey } from './naming.js';
+
+/**
+ * What became of the renamed file after a failed reopen: moved back to the live name, kept as history
+ * because the runtime had already made a new live file, or stuck under its rotated name (`undoError`).
+ */
+export type RotationUndo = 'moved-back' | 'kept-as-history' | 'failed';
+
+const UNDO_TEXT: Record<RotationUndo, string> = {
+  'moved-back': 'the log was moved back to its live name',
+  'kept-as-history': 'a new live log exists, so the renamed file stays as history',
+  failed: 'moving the log back failed too',
+};
 
 /** A failed rotation; `step` tells a rename failure (nothing changed) from a reopen failure (undone). */
 export class RotationError extends CrilogError {
   constructor(
     readonly step: 'rename' | 'reopen',
     message: string,
-    options: ErrorOptions,
+    options: ErrorOptions & { undo?: RotationUndo; undoError?: unknown },
   ) {
     super('ERR_ROTATION', message, options);
+    this.undo = options.undo;
+    this.undoError = options.undoError;
   }
+
+  /** After a reopen failure: what became of the renamed file. */
+  readonly undo: RotationUndo | undefined;
+  /** Why moving it back failed (`undo` is `failed`), or the rotated name it left behind. */
+  readonly undoError: unknown;
 }
 
 /** What `rotateLive` needs from its surroundings. */
@@ -24,7 +42,6 @@ export interface RotateLiveDeps {
   fs: FileSystem;
   clock: Clock;
   runtime: RuntimeService;
-  logger: Logger;
 }
 
 /**
@@ -63,14 +80,12 @@ export async function rotateLive(
   try {
     await deps.runtime.reopenContainerLog(id);
   } catch (cause) {
-    await renameBack(deps, id, target, logPath);
+    const { undo, undoError } = await renameBack(deps, target, logPath);
     crashPoint('after-rename-back');
     throw new RotationError(
       'reopen',
-      `failed to reopen the log of container "${id}" after renaming it to "${target}"`,
-      {
-        cause,
-      },
+      `failed to reopen the log of container "${id}" after renaming it to "${target}"; ${UNDO_TEXT[undo]}`,
+      { cause, undo, undoError },
     );
   }
   crashPoint('after-reopen');
@@ -80,28 +95,29 @@ export async function rotateLive(
   return target;
 }
 
-/** Moves a rotated file back to the live name without ever replacing an existing live file. */
-async function renameBack(deps: RotateLiveDeps, id: string, rotated: string, logPath: string): Promise<void> {
+/**
+ * Moves a rotated file back to the live name without ever replacing an existing live file. Never
+ * throws: the caller reports the outcome with the reopen failure (the library logs nothing itself).
+ */
+async function renameBack(
+  deps: RotateLiveDeps,
+  rotated: string,
+  logPath: string,
+): Promise<{ undo: RotationUndo; undoError?: unknown }> {
   try {
     await deps.fs.link(rotated, logPath);
   } catch (err) {
-    if (errnoCode(err) === 'EEXIST') {
-      deps.logger.warn(
-        { id, path: logPath, rotated },
-        'reopen failed but a new live log exists; keeping the rotated file as history',
-      );
-    } else {
-      deps.logger.error(
-        { id, path: logPath, rotated, err },
-        'reopen failed and the rotated log could not be moved back',
-      );
-    }
-    return;
+    return errnoCode(err) === 'EEXIST' ? { undo: 'kept-as-history' } : { undo: 'failed', undoError: err };
   }
   crashPoint('after-link-back');
   try {
     await deps.fs.unlink(rotated);
   } catch (err) {
-    deps.logger.error({ id, path: rotated, err }, 'moved the log back but could not remove its rotated name');
+    // The data is under the live name again; only a second name for it is left behind.
+    return {
+      undo: 'moved-back',
+      undoError: new Error(`moved the log back but could not remove "${rotated}"`, { cause: err }),
+    };
   }
+  return { undo: 'moved-back' };
 }

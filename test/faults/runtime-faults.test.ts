@@ -7,12 +7,12 @@ import {
   ContainerLogManager,
   hasErrorCode,
   nodeFileSystem,
-  silentLogger,
   type FileSystem,
   type PassReport,
   type RotationEvent,
   type RuntimeErrorEvent,
 } from '../../src/index.js';
+import { silentLogger } from '../../src/ports/logger.js';
 import { CriRuntimeService } from '../../src/runtime/cri/index.js';
 import { serveCri, type CriServerHandle } from '../../src/runtime/local/cri-server.js';
 import { checkInvariants, describeScan, scanLogDir } from '../helpers/crash-logs.js';

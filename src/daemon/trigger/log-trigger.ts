@@ -316,8 +316,9 @@ export class LogTrigger implements ChangeTracker {
             // Do not hammer a runtime that cannot reopen: back off, the writer keeps writing meanwhile.
             entry.holdUntil = performance.now() + entry.backoffMs;
             entry.backoffMs = Math.min(entry.backoffMs * 2, 30_000);
-            this.#opts.logger.warn(
-              { id, path: logPath, err: report.error, retryInMs: entry.backoffMs },
+            // The failure itself is logged once, from the manager's `container-error` event.
+            this.#opts.logger.debug(
+              { id, path: logPath, retryInMs: entry.backoffMs },
               'triggered check failed; backing off',
             );
           } else {

@@ -7,4 +7,5 @@ export {
 } from './local-runtime.js';
 export type { LocalContainerSnapshot, LocalExitEvent, LocalStartEvent } from './local-container-types.js';
 export type { ProcessSpec, RestartPolicy } from '../../settings/process-spec.js';
+export type { Logger } from '../../ports/logger.js';
 export { runRuntimeServer, type RuntimeServerHandle, type RuntimeServerOptions } from './runtime-server.js';
