@@ -2,6 +2,12 @@
 export { ContainerLogManager } from './manager/container-log-manager.js';
 export type { NormalizedOptions } from './manager/options.js';
 export type * from './manager/types.js';
+export type {
+  PassHooks,
+  ChangeTracker,
+  ChangeSnapshot,
+  ContainerDiscovery,
+} from './manager/pass-scheduler.js';
 export { parseQuantity } from './units/quantity.js';
 export { parseDuration } from './units/duration.js';
 export { getAllLogs } from './rotation/log-files.js';

@@ -8,7 +8,6 @@ import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { acquireLock, type LockHandle } from './lock-file.js';
 import { logManagerEvents } from './log-manager-events.js';
 import { managerOptions } from './manager-options.js';
-import { PassScheduler } from './pass-scheduler.js';
 import { RootGuardRuntime } from './root-guard.js';
 import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from './runtime-factory.js';
 import { StatusCachingRuntime } from './status-cache.js';
@@ -68,7 +67,6 @@ export class Daemon {
   #manager: ContainerLogManager | undefined;
   #trigger: LogTrigger | undefined;
   #discovery: LogRootWatcher | undefined;
-  #scheduler: PassScheduler | undefined;
   #server: RunningHttpServer | undefined;
   #guard: RootGuardRuntime | undefined;
   /** The `/status` computation in progress, shared by every request that arrives meanwhile. */
@@ -121,7 +119,6 @@ export class Daemon {
 
   #apply(next: DaemonConfig): void {
     this.#manager?.reconfigure({ ...managerOptions(next), diskPaths: next.logRoots });
-    this.#scheduler?.setInterval(next.monitorInterval);
     this.#syncMetrics(next);
     if (next.logLevel !== this.#config.logLevel) this.#opts.reload?.setLogLevel?.(next.logLevel);
     this.#config = next;
@@ -232,21 +229,11 @@ export class Daemon {
         });
         await this.#discovery.start();
       }
-      this.#scheduler = new PassScheduler({
-        manager,
-        runtime: guard,
+      manager.start({
         ...(this.#trigger ? { tracker: this.#trigger } : {}),
         ...(this.#discovery ? { discovery: this.#discovery } : {}),
         lastListed: () => this.#statuses?.lastList,
-        intervalMs: config.monitorInterval,
-        logger: this.#log,
-        onQuickPass: (report, reused) => {
-          this.metrics.observePass(report, 'quick', reused);
-          this.#onPass(report);
-        },
-        onListError: () => this.metrics.runtimeErrors.inc({ method: 'listContainers' }),
       });
-      this.#scheduler.start();
       if (this.#opts.reload) {
         const { load } = this.#opts.reload;
         this.#reloader = new ConfigReloader({
@@ -315,6 +302,7 @@ export class Daemon {
     });
     manager.on('compression', (e) => this.#disk.invalidate(e.id));
     manager.on('pass', (report) => this.#onPass(report));
+    manager.on('quick-pass', ({ report }) => this.#onPass(report));
     manager.on('budget', () => {
       for (const id of this.#seen.keys()) this.#disk.invalidate(id);
     });
@@ -476,8 +464,7 @@ export class Daemon {
     this.#reloader?.close();
     this.#discovery?.close();
     const steps: [string, (() => Promise<void>) | undefined][] = [
-      ['passes', this.#scheduler ? () => this.#scheduler!.stop() : undefined],
-      ['manager', this.#manager ? () => this.#manager!.stop() : undefined],
+      ['manager and its passes', this.#manager ? () => this.#manager!.stop() : undefined],
       ['metrics server', this.#server ? () => this.#server!.close() : undefined],
       ['runtime', this.#handle ? () => this.#handle!.close() : undefined],
       ['lock', this.#lock ? () => this.#lock!.release() : undefined],

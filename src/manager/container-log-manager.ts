@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { ContainerNotFoundError, hasErrorCode } from '../errors/crilog-error.js';
-import type { TimerHandle } from '../ports/clock.js';
 import { Limiter, KeyedMutex } from '../util/limiter.js';
 import { checkContainer, isYoung, type CheckContext, type RotationMemo } from './check-container.js';
 import { cleanLogPath } from './clean.js';
 import { CompressionQueue } from './compression-queue.js';
 import { CompressionPool } from '../codecs/worker/compression-pool.js';
 import { NodeBudget } from './node-budget.js';
+import { PassScheduler, type PassHooks } from './pass-scheduler.js';
 import { DiskPressure, type TrackedLog } from './disk/disk-pressure.js';
 import { InvalidOptionError } from '../errors/crilog-error.js';
 import { resolvePolicy, type RotationPolicy } from '../policy/container-policy.js';
@@ -49,8 +49,8 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
   #lastDiskCheck = -Infinity;
   /** Containers whose policy problems were already reported: one warning each, not one per pass. */
   readonly #policyWarned = new Set<string>();
-  #timer: TimerHandle | undefined;
-  #running = false;
+  /** The passes of `start()`, until `stop()`. */
+  #scheduler: PassScheduler | undefined;
   /** While stopping, checks still queued for a worker are skipped instead of started. */
   #stopping = false;
 
@@ -135,9 +135,11 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     });
     const fixed = (['workers', 'compressionNice'] as const).filter((k) => next[k] !== o[k]);
     if (fixed.length > 0)
-      throw new InvalidOptionError(
-        `${fixed.join(' and ')} cannot change while the manager runs (they size its thread pools); create a new ContainerLogManager to change them`,
-      );
+      throw new InvalidOptionError({
+        key: fixed.join(' and '),
+        rule: 'cannot change while the manager runs (they size its thread pools)',
+        hint: 'create a new ContainerLogManager to change them',
+      });
     this.#options = next;
     if (next.maxTotalSize !== o.maxTotalSize) this.#budget = this.#makeBudget();
     this.#disk.limits = { minFree: next.minFree, minFreeInodes: next.minFreeInodes };
@@ -235,22 +237,15 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
     );
   }
 
-  /** Runs a pass now and then every `monitorInterval`; a pass never overlaps the previous one. */
-  start(): void {
-    if (this.#running || !this.enabled) return;
-    this.#running = true;
-    const tick = () => {
-      this.#timer = undefined;
-      this.rotateOnce()
-        .catch((err: unknown) =>
-          this.emit('task-error', { task: 'pass', error: new Error('rotation pass failed', { cause: err }) }),
-        )
-        .finally(() => {
-          if (this.#running)
-            this.#timer = this.options.clock.setTimeout(tick, this.options.monitorIntervalMs);
-        });
-    };
-    this.#timer = this.options.clock.setTimeout(tick, 0);
+  /**
+   * Runs a full pass now and then one every `monitorInterval` (read anew each time, so `reconfigure`
+   * changes it); passes never overlap. With `hooks` (a change tracker, a discovery of new containers)
+   * most passes are quick ones, reported as `quick-pass` events: see `PassScheduler`.
+   */
+  start(hooks: PassHooks = {}): void {
+    if (this.#scheduler || !this.enabled) return;
+    this.#scheduler = new PassScheduler({ ...hooks, manager: this });
+    this.#scheduler.start();
   }
 
   /**
@@ -258,11 +253,11 @@ export class ContainerLogManager extends EventEmitter<ManagerEvents> {
    * rotations, which are short, to finish: nothing is left half-done.
    */
   async stop(): Promise<void> {
-    this.#running = false;
+    const scheduler = this.#scheduler;
+    this.#scheduler = undefined;
     this.#stopping = true;
-    if (this.#timer !== undefined) this.options.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
     try {
+      await scheduler?.stop();
       await this.#compressions.drain(true);
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
       // Idle workers would not keep the process alive, but stopping should leave no threads behind.

@@ -64,6 +64,15 @@ export interface PassReport {
   error?: Error;
 }
 
+/**
+ * A quick pass of `start(hooks)`: only containers whose log directory changed were checked; the others'
+ * reports in `reused` are those of an earlier pass, unchanged.
+ */
+export interface QuickPassEvent {
+  report: PassReport;
+  reused: ReadonlySet<ContainerReport>;
+}
+
 /** Why a live log was rotated. */
 export type RotationReason = 'size' | 'interval' | 'disk-pressure';
 
@@ -193,6 +202,7 @@ export interface ManagerEvents {
   'container-error': [ContainerErrorEvent];
   'task-error': [TaskErrorEvent];
   pass: [PassReport];
+  'quick-pass': [QuickPassEvent];
   'policy-error': [PolicyErrorEvent];
   'policy-clamped': [PolicyClampedEvent];
   budget: [BudgetEvent];

@@ -420,6 +420,8 @@ export class CrilogMetrics {
       if (!hasErrorCode(e.error, 'ERR_UNSAFE_PATH')) this.runtimeErrors.inc({ method: e.method });
     };
     const onPass = (report: PassReport) => this.observePass(report, 'full');
+    const onQuickPass: Parameters<typeof manager.on<'quick-pass'>>[1] = (e) =>
+      this.observePass(e.report, 'quick', e.reused);
     const onPolicyError = () => this.policyErrors.inc();
     // Every deletion by retention, budget and disk pressure included, arrives here once.
     const onRemoved: Parameters<typeof manager.on<'removed'>>[1] = (e) =>
@@ -439,7 +441,9 @@ export class CrilogMetrics {
     manager.on('compression', onCompression);
     manager.on('runtime-error', onRuntimeError);
     manager.on('pass', onPass);
+    manager.on('quick-pass', onQuickPass);
     return () => {
+      manager.off('quick-pass', onQuickPass);
       manager.off('rotation', onRotation);
       manager.off('compression', onCompression);
       manager.off('runtime-error', onRuntimeError);

@@ -3,7 +3,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerReport } from '../../manager/types.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
-import type { ChangeSnapshot, ChangeTracker } from '../pass-scheduler.js';
+import type { ChangeSnapshot, ChangeTracker } from '../../manager/pass-scheduler.js';
 import { RateEstimator } from './rate-estimator.js';
 
 /** A running container's live log, as the last pass reported it. */

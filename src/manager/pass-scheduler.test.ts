@@ -4,9 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../test/helpers/fake-runtime.js';
 import { tempDir } from '../../test/helpers/tmpdir.js';
 import { RuntimeUnavailableError } from '../errors/crilog-error.js';
-import { ContainerLogManager } from '../manager/container-log-manager.js';
-import type { PassReport } from '../manager/types.js';
-import { silentLogger } from '../ports/logger.js';
+import { ContainerLogManager } from './container-log-manager.js';
+import type { PassReport } from './types.js';
 import { PassScheduler, type ChangeSnapshot, type ChangeTracker } from './pass-scheduler.js';
 
 /** A tracker where the test says which containers changed. */
@@ -56,7 +55,7 @@ async function setup(
     runtime.add(id, logPath);
   }
   runtime.add('stopped', path.join(dir, 'stopped.log'), 'exited');
-  const manager = new ContainerLogManager({ runtime, maxSize: '1Mi' });
+  const manager = new ContainerLogManager({ runtime, maxSize: '1Mi', monitorInterval: 1 });
   const tracker = new Tracker();
   const events: { kind: 'full' | 'quick'; report: PassReport }[] = [];
   const waiters: (() => void)[] = [];
@@ -65,7 +64,9 @@ async function setup(
     waiters.splice(0).forEach((w) => w());
   };
   manager.on('pass', (r) => record('full', r));
+  manager.on('quick-pass', (e) => record('quick', e.report));
   const listErrors: Error[] = [];
+  manager.on('runtime-error', (e) => listErrors.push(e.error));
   let lastList: Awaited<ReturnType<FakeRuntime['listContainers']>> | undefined;
   const listed = runtime.listContainers.bind(runtime);
   runtime.listContainers = async () => (lastList = await listed());
@@ -74,14 +75,9 @@ async function setup(
       ? { discovery: listing.discovery, listEvery: listing.listEvery, lastListed: () => lastList }
       : {}),
     manager,
-    runtime,
     tracker,
-    intervalMs: 1,
     fullPassEvery,
     verifyEvery,
-    logger: silentLogger,
-    onQuickPass: (r) => record('quick', r),
-    onListError: (e) => listErrors.push(e),
   });
   schedulers.push(scheduler);
   /** Resolves once `n` passes were reported in total. */
@@ -193,14 +189,7 @@ describe('PassScheduler', () => {
   it('does nothing when rotation is off', async () => {
     const runtime = new FakeRuntime();
     const manager = new ContainerLogManager({ runtime, maxSize: -1 });
-    const scheduler = new PassScheduler({
-      manager,
-      runtime,
-      intervalMs: 1,
-      logger: silentLogger,
-      onQuickPass: () => {},
-      onListError: () => {},
-    });
+    const scheduler = new PassScheduler({ manager });
     schedulers.push(scheduler);
     scheduler.start();
     await scheduler.stop();

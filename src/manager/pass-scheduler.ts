@@ -1,7 +1,7 @@
-import type { ContainerLogManager } from '../manager/container-log-manager.js';
-import type { ContainerReport, PassReport } from '../manager/types.js';
-import type { Logger } from '../ports/logger.js';
-import type { ContainerInfo, RuntimeService } from '../ports/runtime-service.js';
+import type { TimerHandle } from '../ports/clock.js';
+import type { ContainerInfo } from '../ports/runtime-service.js';
+import type { ContainerLogManager } from './container-log-manager.js';
+import type { ContainerReport } from './types.js';
 
 /** Opaque: what `ChangeTracker.snapshot()` saw. */
 export type ChangeSnapshot = ReadonlyMap<object, number>;
@@ -24,13 +24,12 @@ export interface ContainerDiscovery {
   setKnownLogs(paths: ReadonlySet<string>): void;
 }
 
-/** Options of `new PassScheduler()`. */
-export interface PassSchedulerOptions {
-  manager: ContainerLogManager;
-  /** The runtime the manager uses (so its status cache sees the same lists). */
-  runtime: RuntimeService;
+/**
+ * What `manager.start(hooks)` may be given so that most passes are quick: without a tracker every pass
+ * is a full one (the kubelet's way), with one only containers whose log directory changed are checked.
+ */
+export interface PassHooks {
   tracker?: ChangeTracker;
-  intervalMs: number;
   /** Every how many intervals the live log of each unchanged container is stat'ed anyway. Default 6. */
   verifyEvery?: number;
   /** Every how many intervals the manager's full pass checks every container. Default 30. */
@@ -45,15 +44,17 @@ export interface PassSchedulerOptions {
   listEvery?: number;
   /** The latest container list the runtime returned to anyone (the full pass lists through the manager). */
   lastListed?(): readonly ContainerInfo[] | undefined;
-  /** Called after a quick pass (full passes are reported by the manager's `pass` event). */
-  onQuickPass(report: PassReport, reused: ReadonlySet<ContainerReport>): void;
-  /** A quick pass could not list containers. */
-  onListError(error: Error): void;
-  logger: Logger;
+}
+
+/** Options of `new PassScheduler()`: the manager whose passes it runs, every `monitorInterval`. */
+export interface PassSchedulerOptions extends PassHooks {
+  manager: ContainerLogManager;
 }
 
 /**
- * Runs the periodic passes. Every interval the containers are listed when the log roots changed (or
+ * Runs the manager's periodic passes (`manager.start()`; the one scheduler of passes, for the library
+ * and the daemon alike). Quick passes are reported as the manager's `quick-pass` event, full ones as
+ * `pass`; a quick pass that cannot list containers emits `runtime-error`. Every interval the containers are listed when the log roots changed (or
  * always, without a `discovery`; so new containers are found and watched within one interval), and
  * every `listEvery` intervals regardless; each running one is checked unless the kernel vouches that nothing
  * happened in its log directory since its last check (an inotify watch without events). Because inotify
@@ -65,7 +66,7 @@ export interface PassSchedulerOptions {
 export class PassScheduler {
   readonly #o: Required<Omit<PassSchedulerOptions, 'tracker' | 'discovery' | 'lastListed'>> &
     Pick<PassSchedulerOptions, 'tracker' | 'discovery' | 'lastListed'>;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
   #ticks = 0;
@@ -87,28 +88,24 @@ export class PassScheduler {
     this.#arm(0);
   }
 
-  /** A new interval, from the next pass on (live reload). */
-  setInterval(ms: number): void {
-    this.#o.intervalMs = ms;
-  }
-
   /** Stops scheduling and waits for a pass in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#o.manager.options.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
   }
 
+  /** The next pass in `ms`; the interval is read anew each time, so a live reload changes it. */
   #arm(ms: number): void {
-    this.#timer = setTimeout(() => {
+    const { manager } = this.#o;
+    this.#timer = manager.options.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#running = this.#tick().finally(() => {
         this.#running = undefined;
-        if (!this.#stopped) this.#arm(this.#o.intervalMs);
+        if (!this.#stopped) this.#arm(manager.options.monitorIntervalMs);
       });
     }, ms);
-    this.#timer.unref();
   }
 
   async #tick(): Promise<void> {
@@ -134,7 +131,10 @@ export class PassScheduler {
         await this.#o.manager.checkDiskPressure();
       }
     } catch (err) {
-      this.#o.logger.error({ err }, 'rotation pass failed');
+      this.#o.manager.emit('task-error', {
+        task: 'pass',
+        error: new Error('rotation pass failed', { cause: err }),
+      });
     }
   }
 
@@ -158,15 +158,13 @@ export class PassScheduler {
     const known = this.#o.lastListed?.();
     let list: readonly ContainerInfo[];
     try {
-      list = changed || listAnyway || !known ? await this.#o.runtime.listContainers() : known;
+      list = changed || listAnyway || !known ? await this.#o.manager.options.runtime.listContainers() : known;
     } catch (error) {
       this.#lastOk = false;
       const err = new Error('failed to list containers', { cause: error });
-      this.#o.onListError(error as Error);
-      this.#o.onQuickPass(
-        { startedAt, durationMs: performance.now() - started, containers: [], error: err },
-        new Set(),
-      );
+      this.#o.manager.emit('runtime-error', { method: 'listContainers', error: error as Error });
+      const report = { startedAt, durationMs: performance.now() - started, containers: [], error: err };
+      this.#o.manager.emit('quick-pass', { report, reused: new Set() });
       return;
     }
     const reused = new Set<ContainerReport>();
@@ -193,7 +191,8 @@ export class PassScheduler {
     if (pending.length > 0) await Promise.all(pending);
     this.#remember(reports, list);
     this.#o.tracker!.markChecked(snapshot);
-    this.#o.onQuickPass({ startedAt, durationMs: performance.now() - started, containers: reports }, reused);
+    const report = { startedAt, durationMs: performance.now() - started, containers: reports };
+    this.#o.manager.emit('quick-pass', { report, reused });
   }
 
   /** The last report if the live log is as it was left, else a fresh check. */
