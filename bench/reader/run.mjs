@@ -194,11 +194,58 @@ try {
     since1mMs: latency.since1m.medianMs,
     latency,
   };
+  result.markdown = readerMarkdown(result, {
+    zcatCpuS: median(zcatRuns.map((r) => r.cpuMs)) / 1000,
+    cliCpuS: hasCli ? median(cliRuns.map((r) => r.cpuMs)) / 1000 : null,
+  });
   const json = JSON.stringify(result);
   if (process.env.BENCH_RESULT_FILE) await writeFile(process.env.BENCH_RESULT_FILE, json);
   console.log(json);
 } finally {
   if (!keepDir) await rm(dir, { recursive: true, force: true });
+}
+
+/** The side-by-side table docs/benchmarks.md shows, with issue 14's target. */
+function readerMarkdown(r, { zcatCpuS, cliCpuS }) {
+  const f = (x, digits = 2) => (x == null ? 'n/a' : x.toFixed(digits));
+  const rows = [
+    [
+      '`crilog logs --path <live log> \\| cat` (process start included)',
+      r.fullReadCliS,
+      cliCpuS,
+      r.fullReadCliMiBps,
+      r.cliVsZcat,
+    ],
+    ['`zcat -f <every file> \\| cat`', r.zcatCatS, zcatCpuS, r.zcatCatMiBps, 1],
+    [
+      '`readLogs()` in-process',
+      r.fullReadLibraryS,
+      r.fullReadLibraryCpuS,
+      r.fullReadLibraryMiBps,
+      r.libraryVsZcat,
+    ],
+  ];
+  const met = r.cliVsZcat != null && r.cliVsZcat <= 1;
+  return [
+    r.description,
+    '',
+    '| full read | wall (s) | CPU (s) | MiB/s | wall / zcat |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      ([name, wall, cpu, mibps, x]) => `| ${name} | ${f(wall)} | ${f(cpu)} | ${f(mibps, 0)} | ${f(x, 3)}x |`,
+    ),
+    '',
+    `Process start of the CLI alone: ${f(r.cliStartupS)} s. CPU counts every process of the pipeline (\`cat\` too) for the commands, this process's threads for \`readLogs()\`.`,
+    '',
+    `Target (issue 14): \`crilog logs | cat\` at least as fast as \`zcat | cat\` on the same files: **${met ? 'met' : 'not met'}** (${f(r.cliVsZcat, 3)}x).`,
+    '',
+    '| latency (in-process) | median (ms) | max (ms) | lines | files opened |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...Object.entries(r.latency).map(
+      ([name, l]) => `| ${name} | ${f(l.medianMs, 1)} | ${f(l.maxMs, 1)} | ${l.lines} | ${l.filesRead} |`,
+    ),
+    '',
+  ].join('\n');
 }
 
 function round(x) {
