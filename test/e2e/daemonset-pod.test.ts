@@ -15,6 +15,7 @@ import {
   type PodNode,
 } from './support/crilog-pod.js';
 import { runProbe } from './support/pod-from-manifest.js';
+import { countersInOutput } from './support/log-check.js';
 import { BURST_COUNTER, startWorkload, waitFor, type Workload } from './support/workload.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- log lines and exec output */
@@ -227,10 +228,7 @@ describe.skipIf(skipE2eUnlessContainerd())('the DaemonSet pod under containerd',
     const res = await client.execSync(pod!.containerId, ['crilog', 'logs', '--path', fast.logPath], 120);
     expect(res.stderr.toString('utf8')).toBe('');
     expect(res.exit_code).toBe(0);
-    const fromPod = res.stdout
-      .toString('utf8')
-      .split('\n')
-      .flatMap((l) => (/^line (\d+)$/.exec(l) ? [Number(/^line (\d+)$/.exec(l)![1])] : []));
+    const fromPod = countersInOutput(res.stdout);
     const onDisk = await checkInvariants(fast.logPath, {
       maxFiles: MAX_FILES,
       complete: false,
@@ -248,10 +246,7 @@ describe.skipIf(skipE2eUnlessContainerd())('the DaemonSet pod under containerd',
     );
     expect(byName.stderr.toString('utf8')).toBe('');
     expect(byName.exit_code).toBe(0);
-    const tail = byName.stdout
-      .toString('utf8')
-      .split('\n')
-      .flatMap((l) => (/^line (\d+)$/.exec(l) ? [Number(/^line (\d+)$/.exec(l)![1])] : []));
+    const tail = countersInOutput(byName.stdout);
     expect(tail.length).toBe(500);
     expect(tail.every((n, i) => i === 0 || n === tail[i - 1]! + 1)).toBe(true);
     expect(tail[0]).toBeGreaterThan(fromPod.at(-1)! - 500);

@@ -2,13 +2,13 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { promises as fsp } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ContainerLogManager, getAllLogs } from '../../src/index.js';
-import { CriRuntimeService } from '../../src/runtime/cri/index.js';
-import { CriTestClient } from '../helpers/cri-test-client.js';
 import { useBuiltCli } from '../cli/build-cli.js';
-import { skipE2eUnlessContainerd, useContainerd, type ContainerdHarness } from '../helpers/containerd.js';
-import { BURST_COUNTER, onlyContainers, startWorkload, waitFor, type Workload } from './support/workload.js';
+import { skipE2eUnlessContainerd, useContainerd } from '../helpers/containerd.js';
+import { useCriClients } from './support/cri-clients.js';
+import { countersInOutput } from './support/log-check.js';
+import { BURST_COUNTER, onlyContainers, waitFor } from './support/workload.js';
 
 const ROTATIONS = 4;
 
@@ -20,49 +20,29 @@ const ROTATIONS = 4;
 describe.skipIf(skipE2eUnlessContainerd())('crilog logs --follow through a real containerd', () => {
   const suite = useContainerd();
   const cli = useBuiltCli();
-  let client: CriTestClient | undefined;
-  let runtime: CriRuntimeService | undefined;
-  const workloads: Workload[] = [];
-
-  function setup(h: ContainerdHarness) {
-    client ??= new CriTestClient({ endpoint: h.endpoint });
-    runtime ??= new CriRuntimeService({ endpoint: h.endpoint });
-    return { client, runtime };
-  }
-
-  afterEach(async () => {
-    await Promise.all(workloads.splice(0).map((w) => w.dispose()));
-  });
-  afterAll(() => {
-    client?.close();
-    runtime?.close();
-  });
+  const { setup, workload } = useCriClients();
 
   it('follows a pod selected by name across rotations and compressions, every line once, until the container stops', async (ctx) => {
     const h = suite.get(ctx);
-    const { client, runtime } = setup(h);
+    const { runtime } = setup(h);
     const name = `follow${Date.now().toString(36)}`;
-    const w = await startWorkload(client, h, { name, script: BURST_COUNTER });
-    workloads.push(w);
+    const w = await workload(h, name, BURST_COUNTER);
+    // pod by name, namespace and container, as kubectl takes them; the endpoint and root of this harness
+    const select = [
+      'logs',
+      `e2e-${name}`,
+      '-n',
+      'default',
+      '--runtime-endpoint',
+      h.endpoint,
+      '--log-root',
+      w.logDir,
+    ];
 
-    const child = spawn(
-      process.execPath,
-      [
-        cli.main,
-        'logs',
-        `e2e-${name}`,
-        '-n',
-        'default',
-        '-c',
-        name,
-        '--follow',
-        '--runtime-endpoint',
-        h.endpoint,
-        '--log-root',
-        w.logDir,
-      ],
-      { env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [cli.main, ...select, '-c', name, '--follow'], {
+      env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = once(child, 'exit');
     let out = '';
     let err = '';
@@ -101,7 +81,7 @@ describe.skipIf(skipE2eUnlessContainerd())('crilog logs --follow through a real 
     expect({ code, signal, err }).toEqual({ code: 0, signal: null, err: '' });
 
     const lines = out.split('\n').slice(0, -1);
-    const numbers = lines.map((l) => /^line (\d+)$/.exec(l)?.[1]).map(Number);
+    const numbers = countersInOutput(out);
     expect(lines.filter((l) => !/^line \d+$/.test(l)).slice(0, 5)).toEqual([]);
     // every line the container wrote, from the first, once and in order
     expect(numbers[0]).toBe(0);
@@ -114,22 +94,10 @@ describe.skipIf(skipE2eUnlessContainerd())('crilog logs --follow through a real 
     // The container has stopped: the same selection with the other kubectl-style flags, over the history.
     const run = async (...args: string[]) =>
       (
-        await promisify(execFile)(
-          process.execPath,
-          [
-            cli.main,
-            'logs',
-            `e2e-${name}`,
-            '-n',
-            'default',
-            ...args,
-            '--runtime-endpoint',
-            h.endpoint,
-            '--log-root',
-            w.logDir,
-          ],
-          { env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' }, maxBuffer: 64 * 1024 * 1024 },
-        )
+        await promisify(execFile)(process.execPath, [cli.main, ...select, ...args], {
+          env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '' },
+          maxBuffer: 64 * 1024 * 1024,
+        })
       ).stdout;
     expect(await run('-c', name, '--tail', '3')).toBe(
       lines

@@ -1,51 +1,19 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ContainerLogManager, getAllLogs, hasErrorCode, type RotationEvent } from '../../src/index.js';
-import { CriRuntimeService } from '../../src/runtime/cri/index.js';
-import { CriTestClient } from '../helpers/cri-test-client.js';
 import type { RuntimeService } from '../../src/ports/runtime-service.js';
-import { skipE2eUnlessContainerd, useContainerd, type ContainerdHarness } from '../helpers/containerd.js';
+import { skipE2eUnlessContainerd, useContainerd } from '../helpers/containerd.js';
+import { useCriClients } from './support/cri-clients.js';
 import { checkCounters, countersAcross } from './support/log-check.js';
-import {
-  FAST_COUNTER,
-  onlyContainers,
-  sizeOf,
-  startWorkload,
-  waitFor,
-  type Workload,
-} from './support/workload.js';
+import { FAST_COUNTER, onlyContainers, sizeOf, waitFor } from './support/workload.js';
 
 const MAX_SIZE = 256 * 1024;
 const ROUNDS = 6;
 
 describe.skipIf(skipE2eUnlessContainerd())('rotation through a real containerd (library)', () => {
   const suite = useContainerd();
-  // created lazily, once the harness exists
-  let client: CriTestClient | undefined;
-  let runtime: CriRuntimeService | undefined;
-  const workloads: Workload[] = [];
-
-  function setup(h: ContainerdHarness) {
-    client ??= new CriTestClient({ endpoint: h.endpoint });
-    runtime ??= new CriRuntimeService({ endpoint: h.endpoint });
-    return { client, runtime };
-  }
-
-  async function workload(h: ContainerdHarness, name: string, script: string): Promise<Workload> {
-    const w = await startWorkload(setup(h).client, h, { name, script });
-    workloads.push(w);
-    return w;
-  }
-
-  afterEach(async () => {
-    await Promise.all(workloads.splice(0).map((w) => w.dispose()));
-  });
-
-  afterAll(() => {
-    client?.close();
-    runtime?.close();
-  });
+  const { setup, workload } = useCriClients();
 
   it('rotates a fast writer for several rounds without losing or repeating a line', async (ctx) => {
     const h = suite.get(ctx);

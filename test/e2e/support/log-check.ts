@@ -8,6 +8,16 @@ const gunzipAsync = promisify(gunzip);
 const RECORD = /^(\S+) (stdout|stderr) ([PF]) (.*)$/;
 const COUNTER = /^line (\d+)$/;
 
+/** The counter values in plain text as `crilog logs` prints it (`line N` per line); other lines are skipped. */
+export function countersInOutput(text: string | Buffer): number[] {
+  return String(text)
+    .split('\n')
+    .flatMap((l) => {
+      const m = COUNTER.exec(l);
+      return m ? [Number(m[1])] : [];
+    });
+}
+
 /** The text of a log file: `.gz` files are decompressed, anything else is read as is. */
 export async function readLogText(file: string): Promise<string> {
   const data = await fsp.readFile(file);
