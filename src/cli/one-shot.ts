@@ -1,5 +1,4 @@
 import type { DaemonConfig } from '../settings/index.js';
-import { managerOptions } from '../daemon/manager-options.js';
 import type { RuntimeHandle } from '../daemon/runtime-factory.js';
 import type { ContainerLogManager } from '../manager/container-log-manager.js';
 import type { Logger } from '../ports/logger.js';
@@ -10,7 +9,7 @@ export interface OneShot {
   config: DaemonConfig;
   logger: Logger;
   handle: RuntimeHandle;
-  /** A manager over the root-guarded runtime, with the daemon's settings; not started. */
+  /** A manager over the root-guarded runtime, with the daemon's settings, its events logged; not started. */
   manager(): ContainerLogManager;
 }
 
@@ -27,34 +26,26 @@ export async function withRuntime<T>(
   body: (s: OneShot) => Promise<T>,
 ): Promise<T> {
   // Loaded on use, so that `--help` and commands that need none of it start fast.
-  const [
-    { createLogger },
-    { acquireLock },
-    { RootGuardRuntime },
-    { ContainerLogManager },
-    { logManagerEvents },
-  ] = await Promise.all([
+  const [{ createLogger }, { acquireLock }, { assemble }, { logManagerEvents }] = await Promise.all([
     import('../daemon/logger.js'),
     import('../daemon/lock-file.js'),
-    import('../daemon/root-guard.js'),
-    import('../manager/container-log-manager.js'),
+    import('../daemon/assemble.js'),
     import('../daemon/log-manager-events.js'),
   ]);
   const logger = createLogger(explicitLogLevel ? config.logLevel : 'warn', ctx.commandLog);
   const held = lock ? await acquireLock(config.lockFile, lock) : undefined;
   try {
-    const factory = ctx.runtimeFactories[config.runtime];
-    if (!factory) throw new Error(`no runtime factory for --runtime ${config.runtime}`);
-    const handle = await factory(config, { logger, env: ctx.env, longRunning: false });
+    const assembly = await assemble(config, {
+      logger,
+      env: ctx.env,
+      longRunning: false,
+      runtimeFactories: ctx.runtimeFactories,
+    });
+    const { handle } = assembly;
     try {
       await handle.probe();
       const manager = () => {
-        const created = new ContainerLogManager({
-          runtime: new RootGuardRuntime(handle.runtime, config.logRoots, (err) =>
-            logger.warn({ id: err.containerId, path: err.logPath }, err.message),
-          ),
-          ...managerOptions(config),
-        });
+        const created = assembly.createManager();
         logManagerEvents(created, logger);
         return created;
       };

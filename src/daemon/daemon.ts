@@ -8,9 +8,10 @@ import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { acquireLock, type LockHandle } from './lock-file.js';
 import { logManagerEvents } from './log-manager-events.js';
 import { managerOptions } from './manager-options.js';
-import { RootGuardRuntime } from './root-guard.js';
-import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from './runtime-factory.js';
-import { StatusCachingRuntime } from './status-cache.js';
+import type { RootGuardRuntime } from './root-guard.js';
+import type { RuntimeFactory, RuntimeHandle } from './runtime-factory.js';
+import { assemble } from './assemble.js';
+import type { StatusCachingRuntime } from './status-cache.js';
 import { collectStatus, type StatusReport } from './status/collect-status.js';
 import { LogRootWatcher } from './discovery/log-root-watcher.js';
 import { LogTrigger, type LogTriggerOptions, type TriggerTarget } from './trigger/log-trigger.js';
@@ -170,102 +171,119 @@ export class Daemon {
     this.#startedAt = new Date();
     try {
       if (this.#opts.lock ?? true) this.#lock = await acquireLock(config.lockFile, 'crilog daemon');
-      const factory = (this.#opts.runtimeFactories ?? defaultRuntimeFactories)[config.runtime];
-      if (!factory) throw new Error(`no runtime factory for --runtime ${config.runtime}`);
-      this.#handle = await factory(config, {
-        logger: this.#log,
-        env: this.#opts.env ?? process.env,
-        longRunning: true,
-      });
-      await this.#probe(this.#handle);
-      // Statuses are cached (log paths never change for a container id); the guard sees every answer.
-      this.#statuses = new StatusCachingRuntime(this.#handle.runtime);
-      const guard = (this.#guard = new RootGuardRuntime(this.#statuses, config.logRoots, (err) =>
-        this.#log.warn({ id: err.containerId, path: err.logPath, roots: config.logRoots }, err.message),
-      ));
-      const manager = new ContainerLogManager({
-        runtime: guard,
-        ...managerOptions(config),
-        diskPaths: config.logRoots,
-      });
-      this.#manager = manager;
-      this.#unbind = this.metrics.bindManager(manager);
-      this.#wire(manager);
-      this.#server = await startHttpServer(
-        config.metricsAddress,
-        {
-          metrics: async () => ({
-            contentType: this.metrics.registry.contentType,
-            body: await this.metrics.registry.metrics(),
-          }),
-          ready: () => ({ ok: this.#ready, ...(this.#readyError ? { reason: this.#readyError } : {}) }),
-          status: () => this.statusReport(),
-        },
-        this.#log,
-      );
-      if (this.#opts.trigger !== false)
-        this.#trigger = new LogTrigger({
-          logger: this.#log,
-          ...this.#opts.trigger,
-          check: (id) => manager.checkContainer(id),
-          onSize: (id, size, limit) => {
-            this.metrics.observeLive(id, size, limit);
-            this.#disk.observeLive(id, size);
-          },
-          onCheck: (source) => this.metrics.triggerChecks.inc({ source }),
-        });
+      const manager = await this.#assemble();
+      this.#server = await this.#serve();
       if (manager.enabled) this.metrics.setMonitorInterval(config.monitorInterval);
       else
         this.#log.warn(
           { maxSize: config.maxSize },
           'maxSize is negative: rotation is off, serving metrics only',
         );
-      if (this.#opts.trigger !== false) {
-        // New containers are found from their log directories appearing, instead of a listing per interval.
-        this.#discovery = new LogRootWatcher({
-          roots: config.logRoots,
-          logger: this.#log,
-          ...(this.#opts.trigger?.watch ? { watch: this.#opts.trigger.watch } : {}),
-        });
-        await this.#discovery.start();
-      }
+      if (this.#opts.trigger !== false) await this.#watch(manager, this.#opts.trigger ?? {});
       manager.start({
         ...(this.#trigger ? { tracker: this.#trigger } : {}),
         ...(this.#discovery ? { discovery: this.#discovery } : {}),
         lastListed: () => this.#statuses?.lastList,
       });
-      if (this.#opts.reload) {
-        const { load } = this.#opts.reload;
-        this.#reloader = new ConfigReloader({
-          file: config.configFile,
-          load,
-          current: () => this.#config,
-          apply: (next) => this.#apply(next),
-          onResult: (r) => this.#onReload(r),
-          logger: this.#log,
-        });
-        await this.#reloader.start();
-      }
-      this.#log.info(
-        {
-          runtime: this.#handle.description,
-          metrics: `${this.#server.host}:${this.#server.port}`,
-          maxSize: config.maxSize,
-          maxFiles: config.maxFiles,
-          workers: config.workers,
-          monitorIntervalMs: config.monitorInterval,
-          compression: config.compression,
-          gzipEngine: manager.gzipEngine,
-          maxAgeMs: config.maxAge,
-          maxTotalSize: config.maxTotalSize,
-          logRoots: config.logRoots,
-        },
-        'crilog daemon started',
-      );
+      if (this.#opts.reload) await this.#startReloader(this.#opts.reload.load);
+      this.#logStarted(manager);
     } catch (err) {
       await this.#release();
       throw err;
     }
+  }
+
+  /** The runtime (probed, but not required to answer yet), the root guard and the manager, wired up. */
+  async #assemble(): Promise<ContainerLogManager> {
+    const assembly = await assemble(this.config, {
+      logger: this.#log,
+      env: this.#opts.env ?? process.env,
+      longRunning: true,
+      runtimeFactories: this.#opts.runtimeFactories,
+    });
+    this.#handle = assembly.handle;
+    await this.#probe(this.#handle);
+    this.#statuses = assembly.cache;
+    this.#guard = assembly.runtime;
+    const manager = (this.#manager = assembly.createManager());
+    this.#unbind = this.metrics.bindManager(manager);
+    this.#wire(manager);
+    return manager;
+  }
+
+  /** `/metrics`, `/healthz`, `/readyz` and `/status` on the metrics address. */
+  #serve(): Promise<RunningHttpServer> {
+    return startHttpServer(
+      this.config.metricsAddress,
+      {
+        metrics: async () => ({
+          contentType: this.metrics.registry.contentType,
+          body: await this.metrics.registry.metrics(),
+        }),
+        ready: () => ({ ok: this.#ready, ...(this.#readyError ? { reason: this.#readyError } : {}) }),
+        status: () => this.statusReport(),
+      },
+      this.#log,
+    );
+  }
+
+  /**
+   * The write trigger (a watch per log directory: fast writers are rotated near their limit) and the
+   * discovery of new containers from their log directories appearing, instead of a listing per interval.
+   */
+  async #watch(
+    manager: ContainerLogManager,
+    tuning: Partial<Omit<LogTriggerOptions, 'check'>>,
+  ): Promise<void> {
+    this.#trigger = new LogTrigger({
+      logger: this.#log,
+      ...tuning,
+      check: (id) => manager.checkContainer(id),
+      onSize: (id, size, limit) => {
+        this.metrics.observeLive(id, size, limit);
+        this.#disk.observeLive(id, size);
+      },
+      onCheck: (source) => this.metrics.triggerChecks.inc({ source }),
+    });
+    this.#discovery = new LogRootWatcher({
+      roots: this.config.logRoots,
+      logger: this.#log,
+      ...(tuning.watch ? { watch: tuning.watch } : {}),
+    });
+    await this.#discovery.start();
+  }
+
+  /** Live reload: SIGHUP and the config file's watcher. */
+  async #startReloader(load: () => Promise<DaemonConfig>): Promise<void> {
+    this.#reloader = new ConfigReloader({
+      file: this.config.configFile,
+      load,
+      current: () => this.#config,
+      apply: (next) => this.#apply(next),
+      onResult: (r) => this.#onReload(r),
+      logger: this.#log,
+    });
+    await this.#reloader.start();
+  }
+
+  #logStarted(manager: ContainerLogManager): void {
+    const { config } = this;
+    this.#log.info(
+      {
+        runtime: this.#handle?.description,
+        metrics: this.#server ? `${this.#server.host}:${this.#server.port}` : undefined,
+        maxSize: config.maxSize,
+        maxFiles: config.maxFiles,
+        workers: config.workers,
+        monitorIntervalMs: config.monitorInterval,
+        compression: config.compression,
+        gzipEngine: manager.gzipEngine,
+        maxAgeMs: config.maxAge,
+        maxTotalSize: config.maxTotalSize,
+        logRoots: config.logRoots,
+      },
+      'crilog daemon started',
+    );
   }
 
   async #probe(handle: RuntimeHandle): Promise<void> {

@@ -8,6 +8,7 @@ import { runCli } from '../../src/cli/program.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 import { tempDir } from '../helpers/tmpdir.js';
 import { BASE_MS, cri, expected, makeModel, records, rfc3339, writeHistory } from './history-fixture.js';
+import type { RuntimeFactory } from '../../src/daemon/runtime-factory.js';
 
 const model = makeModel(60);
 
@@ -67,7 +68,12 @@ describe('crilog logs', () => {
     const endpoints: (string | undefined)[] = [];
     const program = new Command().exitOverride();
     const io = capture();
-    const deps: LogsCommandDeps = { ...io, exitCode: -1, createRuntime: (e) => (endpoints.push(e), runtime) };
+    // The runtime comes from a factory, as the daemon's does.
+    const criFactory: RuntimeFactory = async (config) => {
+      endpoints.push(config.runtimeEndpoint ?? undefined);
+      return { runtime, description: 'fake', probe: async () => 'fake', close: async () => runtime.close() };
+    };
+    const deps: LogsCommandDeps = { ...io, exitCode: -1, runtimeFactories: { cri: criFactory } };
     registerLogsCommand(program, deps);
     const root = path.dirname(logPath);
     await program.parseAsync(

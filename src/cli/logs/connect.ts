@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import { loadSettings, type DaemonConfig } from '../../settings/index.js';
-import { defaultRuntimeFactories, type RuntimeFactory } from '../../daemon/runtime-factory.js';
+import type { RuntimeFactory } from '../../daemon/runtime-factory.js';
 import { hasErrorCode } from '../../errors/crilog-error.js';
 import type { RuntimeService } from '../../ports/runtime-service.js';
 
@@ -26,8 +26,6 @@ export interface ConnectDeps {
   commandLog?: number | DestinationStream;
   /** The config file read when `--config` is absent; default `/etc/crilog/config.yaml` (if it exists). */
   defaultConfigFile?: string | null;
-  /** Overrides the CRI factory (tests): connects to `endpoint` (undefined = `$CONTAINER_RUNTIME_ENDPOINT`). */
-  createRuntime?: (endpoint: string | undefined) => LogsRuntime | Promise<LogsRuntime>;
 }
 
 /**
@@ -51,20 +49,22 @@ export async function logsConfig(flags: LogsConnectFlags, deps: ConnectDeps): Pr
 /** A connected runtime, or why none could be reached. */
 export type Connection = { runtime: LogsRuntime; close(): Promise<void> } | { error: unknown };
 
-/** Connects to the configured runtime and checks it answers. */
+/** Connects to the configured runtime (assembled as the daemon's is) and checks it answers. */
 export async function connectRuntime(config: DaemonConfig, deps: ConnectDeps): Promise<Connection> {
-  if (deps.createRuntime && config.runtime === 'cri') {
-    const runtime = await deps.createRuntime(config.runtimeEndpoint ?? undefined);
-    return { runtime, close: async () => void (await runtime.close?.()) };
-  }
-  const factory = (deps.runtimeFactories ?? defaultRuntimeFactories)[config.runtime];
-  if (!factory) throw new Error(`no runtime factory for runtime "${config.runtime}"`);
-  const { createLogger } = await import('../../daemon/logger.js');
+  const [{ createLogger }, { assemble }] = await Promise.all([
+    import('../../daemon/logger.js'),
+    import('../../daemon/assemble.js'),
+  ]);
   const logger = createLogger('warn', deps.commandLog ?? 2);
   const env = deps.env ?? process.env;
   let handle;
   try {
-    handle = await factory(config, { logger, env, longRunning: false });
+    ({ handle } = await assemble(config, {
+      logger,
+      env,
+      longRunning: false,
+      runtimeFactories: deps.runtimeFactories,
+    }));
   } catch (error) {
     // A malformed endpoint is the user's to fix; no endpoint at all leaves the log directories.
     const named = config.runtimeEndpoint != null || !!env.CONTAINER_RUNTIME_ENDPOINT;
@@ -77,5 +77,6 @@ export async function connectRuntime(config: DaemonConfig, deps: ConnectDeps): P
     await handle.close();
     return { error };
   }
+  // The raw runtime: `logs` checks each target's path against the roots itself, naming the fix.
   return { runtime: handle.runtime, close: () => handle.close() };
 }
