@@ -107,7 +107,8 @@ export class RootGuardRuntime implements RuntimeService {
    */
   readonly #last = new Map<string, ContainerStatus | OutsideRootsError>();
   #lastList: ContainerInfo[] = [];
-  /** Resolved roots, refreshed at every list (once per interval) rather than resolved per check. */
+  /** Resolved roots, refreshed at every list (the scheduler lists on log-root changes and every
+   * `listEvery` intervals) rather than resolved per check. */
   #realRoots: Promise<string[]> | undefined;
 
   constructor(
