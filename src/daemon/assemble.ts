@@ -4,7 +4,7 @@ import type { Logger } from '../ports/logger.js';
 import { managerOptions } from './manager-options.js';
 import { RootGuardRuntime } from './root-guard.js';
 import { defaultRuntimeFactories, type RuntimeFactory, type RuntimeHandle } from './runtime-factory.js';
-import { StatusCachingRuntime } from './status-cache.js';
+import { LogPathCachingRuntime } from './log-path-cache.js';
 
 /** What assembling needs besides the config. */
 export interface AssembleOptions {
@@ -21,7 +21,7 @@ export interface Assembly {
   /** The runtime as made by its factory: probe it, and close it when done. */
   handle: RuntimeHandle;
   /** Log paths and the latest listing, kept so that a pass costs no status call per known container. */
-  cache: StatusCachingRuntime;
+  cache: LogPathCachingRuntime;
   /** What crilog asks: the cached runtime behind the root guard (a log outside the roots is refused). */
   runtime: RootGuardRuntime;
   /** A manager over `runtime` with the config's settings, watching the log roots' filesystems; not started. */
@@ -40,7 +40,7 @@ export async function assemble(config: DaemonConfig, options: AssembleOptions): 
   const factory = (options.runtimeFactories ?? defaultRuntimeFactories)[config.runtime];
   if (!factory) throw new Error(`no runtime factory for --runtime ${config.runtime}`);
   const handle = await factory(config, { logger, env: options.env, longRunning: options.longRunning });
-  const cache = new StatusCachingRuntime(handle.runtime);
+  const cache = new LogPathCachingRuntime(handle.runtime);
   const runtime = new RootGuardRuntime(cache, config.logRoots, (err) =>
     logger.warn({ id: err.containerId, path: err.logPath, roots: config.logRoots }, err.message),
   );

@@ -11,8 +11,8 @@ import { managerOptions } from './manager-options.js';
 import type { RootGuardRuntime } from './root-guard.js';
 import type { RuntimeFactory, RuntimeHandle } from './runtime-factory.js';
 import { assemble } from './assemble.js';
-import type { StatusCachingRuntime } from './status-cache.js';
-import { collectStatus, type StatusReport } from './status/collect-status.js';
+import type { LogPathCachingRuntime } from './log-path-cache.js';
+import { collectUsage, type UsageReport } from './usage/collect-usage.js';
 import { LogRootWatcher } from './discovery/log-root-watcher.js';
 import { LogTrigger, type LogTriggerOptions, type TriggerTarget } from './trigger/log-trigger.js';
 import { ConfigReloader, type ReloadResult, type ReloadTrigger } from './reload/config-reloader.js';
@@ -42,7 +42,7 @@ export interface DaemonOptions {
 }
 
 /** How long a `/status` answer is served again before it is computed anew. */
-export const STATUS_REUSE_MS = 1000;
+export const USAGE_REUSE_MS = 1000;
 
 /** Per-container memory of the daemon, for `/status`. */
 interface Seen {
@@ -62,7 +62,7 @@ export class Daemon {
   readonly #disk = new DiskUsage();
   readonly #seen = new Map<string, Seen>();
   /** The runtime as the manager sees it; its latest listing names containers for the metrics. */
-  #statuses: StatusCachingRuntime | undefined;
+  #logPaths: LogPathCachingRuntime | undefined;
   #lock: LockHandle | undefined;
   #handle: RuntimeHandle | undefined;
   #manager: ContainerLogManager | undefined;
@@ -71,9 +71,9 @@ export class Daemon {
   #server: RunningHttpServer | undefined;
   #guard: RootGuardRuntime | undefined;
   /** The `/status` computation in progress, shared by every request that arrives meanwhile. */
-  #statusRun: Promise<StatusReport> | undefined;
-  /** The last `/status` answer and when it was made; reused for `STATUS_REUSE_MS`. */
-  #statusLast: { at: number; report: StatusReport } | undefined;
+  #usageRun: Promise<UsageReport> | undefined;
+  /** The last `/status` answer and when it was made; reused for `USAGE_REUSE_MS`. */
+  #usageLast: { at: number; report: UsageReport } | undefined;
   #unbind: (() => void) | undefined;
   #ready = false;
   #readyError: string | undefined = 'no pass yet';
@@ -90,7 +90,7 @@ export class Daemon {
     this.metrics = new CrilogMetrics({
       defaultMetrics: options.defaultMetrics ?? true,
       bytesOnDisk: () => this.#disk.total(),
-      identify: (id) => this.#statuses?.info(id),
+      identify: (id) => this.#logPaths?.info(id),
       perContainer: options.perContainerMetrics ?? options.config.perContainerMetrics,
     });
   }
@@ -183,7 +183,7 @@ export class Daemon {
       manager.start({
         ...(this.#trigger ? { tracker: this.#trigger } : {}),
         ...(this.#discovery ? { discovery: this.#discovery } : {}),
-        lastListed: () => this.#statuses?.lastList,
+        lastListed: () => this.#logPaths?.lastList,
       });
       if (this.#opts.reload) await this.#startReloader(this.#opts.reload.load);
       this.#logStarted(manager);
@@ -203,7 +203,7 @@ export class Daemon {
     });
     this.#handle = assembly.handle;
     await this.#probe(this.#handle);
-    this.#statuses = assembly.cache;
+    this.#logPaths = assembly.cache;
     this.#guard = assembly.runtime;
     const manager = (this.#manager = assembly.createManager());
     this.#unbind = this.metrics.bindManager(manager);
@@ -221,7 +221,7 @@ export class Daemon {
           body: await this.metrics.registry.metrics(),
         }),
         ready: () => ({ ok: this.#ready, ...(this.#readyError ? { reason: this.#readyError } : {}) }),
-        status: () => this.statusReport(),
+        usage: () => this.usageReport(),
       },
       this.#log,
     );
@@ -376,13 +376,19 @@ export class Daemon {
     if (!this.#ready) this.#log.info({}, 'container runtime answers; ready');
     this.#setReady(true);
     const targets: TriggerTarget[] = [];
-    for (const c of report.containers) {
+    for (const container of report.containers) {
       // Only running containers write: a stopped one's files are kept in order by the passes alone.
-      const writing = c.state === undefined || c.state === 'running';
+      const writing = container.state === undefined || container.state === 'running';
       // A container whose rotation is off (a negative crilog.io/max-size) needs no watch either.
-      const { limit, logPath } = c;
-      if (writing && limit !== undefined && limit >= 0 && logPath !== undefined && c.action !== 'skipped')
-        targets.push({ id: c.id, logPath, limit });
+      const { limit, logPath } = container;
+      if (
+        writing &&
+        limit !== undefined &&
+        limit >= 0 &&
+        logPath !== undefined &&
+        container.action !== 'skipped'
+      )
+        targets.push({ id: container.id, logPath, limit });
     }
     const listed = new Set(report.containers.map((c) => c.id));
     for (const id of this.#seen.keys()) if (!listed.has(id)) this.#seen.delete(id);
@@ -407,23 +413,23 @@ export class Daemon {
    * The daemon's view of every container: files as `crilog status` sees them, plus rotation counts.
    * It costs the runtime nothing (containers and paths are what the passes last learned, through the
    * root guard), at most one computation runs at a time, and an answer is reused for
-   * `STATUS_REUSE_MS`, so a client polling `/status` in a loop cannot make crilog work harder.
+   * `USAGE_REUSE_MS`, so a client polling `/status` in a loop cannot make crilog work harder.
    */
-  statusReport(): Promise<StatusReport> {
-    const last = this.#statusLast;
-    if (last && performance.now() - last.at < STATUS_REUSE_MS) return Promise.resolve(last.report);
-    this.#statusRun ??= this.#computeStatus()
+  usageReport(): Promise<UsageReport> {
+    const last = this.#usageLast;
+    if (last && performance.now() - last.at < USAGE_REUSE_MS) return Promise.resolve(last.report);
+    this.#usageRun ??= this.#computeUsage()
       .then((report) => {
-        this.#statusLast = { at: performance.now(), report };
+        this.#usageLast = { at: performance.now(), report };
         return report;
       })
-      .finally(() => (this.#statusRun = undefined));
-    return this.#statusRun;
+      .finally(() => (this.#usageRun = undefined));
+    return this.#usageRun;
   }
 
-  async #computeStatus(): Promise<StatusReport> {
+  async #computeUsage(): Promise<UsageReport> {
     if (!this.#handle || !this.#guard) throw new Error('the daemon has not started');
-    const report = await collectStatus({
+    const report = await collectUsage({
       runtime: this.#guard.known(),
       logRoots: this.config.logRoots,
       maxSize: this.config.maxSize,

@@ -15,7 +15,7 @@ afterEach(async () => {
 const handlers = {
   metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
   ready: () => ({ ok: true }),
-  status: async () => ({}),
+  usage: async () => ({}),
 };
 
 function idle(port: number): Promise<{ socket: Socket; closed: Promise<number> }> {

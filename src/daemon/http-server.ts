@@ -10,8 +10,8 @@ export interface HttpHandlers {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** `/readyz`: false while the runtime is unreachable. */
   ready(): { ok: boolean; reason?: string };
-  /** `/status`: the daemon's view of every container, as JSON. */
-  status(): Promise<unknown>;
+  /** `/status`: the log usage report of every container, as JSON. */
+  usage(): Promise<unknown>;
 }
 
 /** A listening server. */
@@ -86,7 +86,7 @@ export async function startHttpServer(
       }
       case '/status': {
         try {
-          return send(res, 200, 'application/json', `${JSON.stringify(await handlers.status())}\n`);
+          return send(res, 200, 'application/json', `${JSON.stringify(await handlers.usage())}\n`);
         } catch (err) {
           return send(res, 503, 'application/json', `${JSON.stringify({ error: (err as Error).message })}\n`);
         }

@@ -175,18 +175,18 @@ export class PassScheduler {
     const check = (i: number, report: Promise<ContainerReport>) =>
       pending.push(report.then((r) => void (reports[i] = r)));
     for (let i = 0; i < list.length; i++) {
-      const c = list[i]!;
-      const last = c.state === 'running' ? this.#last.get(c.id) : undefined;
-      if (slice >= 0 && sliceOf(c.id, this.#o.fullPassEvery) === slice)
-        check(i, this.#o.manager.checkContainer(c.id));
-      else if (c.state !== 'running') reports[i] = { id: c.id, action: 'skipped' };
-      else if (last && !this.#o.tracker!.needsCheck(c.id)) {
+      const container = list[i]!;
+      const last = container.state === 'running' ? this.#last.get(container.id) : undefined;
+      if (slice >= 0 && sliceOf(container.id, this.#o.fullPassEvery) === slice)
+        check(i, this.#o.manager.checkContainer(container.id));
+      else if (container.state !== 'running') reports[i] = { id: container.id, action: 'skipped' };
+      else if (last && !this.#o.tracker!.needsCheck(container.id)) {
         if (verify) check(i, this.#verified(last, reused));
         else {
           reused.add(last);
           reports[i] = last;
         }
-      } else check(i, this.#o.manager.checkContainer(c.id));
+      } else check(i, this.#o.manager.checkContainer(container.id));
     }
     if (pending.length > 0) await Promise.all(pending);
     this.#remember(reports, list);
@@ -218,19 +218,19 @@ export class PassScheduler {
    */
   #remember(reports: readonly ContainerReport[], list: readonly ContainerInfo[] | undefined): void {
     let changed = false;
-    for (const r of reports) {
-      if (this.#last.get(r.id) === r) continue;
-      if (r.action === 'failed' || r.action === 'skipped' || r.logPath === undefined) {
-        if (this.#last.delete(r.id)) changed = true;
+    for (const report of reports) {
+      if (this.#last.get(report.id) === report) continue;
+      if (report.action === 'failed' || report.action === 'skipped' || report.logPath === undefined) {
+        if (this.#last.delete(report.id)) changed = true;
         continue;
       }
       changed = true;
-      this.#last.set(r.id, {
-        id: r.id,
-        logPath: r.logPath,
+      this.#last.set(report.id, {
+        id: report.id,
+        logPath: report.logPath,
         action: 'none',
-        ...(r.limit !== undefined ? { limit: r.limit } : {}),
-        size: r.action === 'rotated' ? 0 : (r.size ?? 0),
+        ...(report.limit !== undefined ? { limit: report.limit } : {}),
+        size: report.action === 'rotated' ? 0 : (report.size ?? 0),
       });
     }
     if (list === undefined || list !== this.#rememberedList) {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/settings/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { LockedError } from '../../src/daemon/lock-file.js';
-import type { StatusReport } from '../../src/daemon/status/collect-status.js';
+import type { UsageReport } from '../../src/daemon/usage/collect-usage.js';
 import { RuntimeUnavailableError } from '../../src/errors/crilog-error.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { fakeFactory } from '../cli/cli-harness.js';
@@ -101,7 +101,7 @@ describe('Daemon HTTP endpoints', () => {
 
     const status = await get(daemon, '/status');
     expect(status).toMatchObject({ status: 200, type: 'application/json' });
-    const report = JSON.parse(status.text) as StatusReport;
+    const report = JSON.parse(status.text) as UsageReport;
     expect(report).toMatchObject({
       source: 'daemon',
       limits: { maxSize: 1024, maxFiles: 5 },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/settings/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import type { StatusReport } from '../../src/daemon/status/collect-status.js';
+import type { UsageReport } from '../../src/daemon/usage/collect-usage.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { fakeFactory } from '../cli/cli-harness.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
@@ -55,10 +55,10 @@ describe('GET /status', () => {
       Array.from({ length: 50 }, async () => (await fetch(`http://${host}:${port}/status`)).json()),
     );
     expect(runtime.calls.length, 'runtime calls made by 50 /status requests').toBe(calls);
-    const report = answers[0] as StatusReport;
+    const report = answers[0] as UsageReport;
     // One computation at a time, each answer reused for a second: a handful served the whole burst
     // (one, unless the contended machine took over a second to answer 50 requests).
-    expect(new Set(answers.map((a) => (a as StatusReport).generatedAt)).size).toBeLessThanOrEqual(3);
+    expect(new Set(answers.map((a) => (a as UsageReport).generatedAt)).size).toBeLessThanOrEqual(3);
     expect(report.containers.find((c) => c.id === 'in')).toMatchObject({ managed: true, logPath: inside });
     expect(report.containers.find((c) => c.id === 'sneaky')).toMatchObject({
       managed: false,

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogTrigger, type LogTriggerOptions } from '../../src/daemon/trigger/log-trigger.js';
-import { gzipUncompressedSize } from '../../src/daemon/status/gzip-size.js';
+import { gzipUncompressedSize } from '../../src/daemon/usage/gzip-size.js';
 import { ContainerLogManager } from '../../src/manager/container-log-manager.js';
 import type { RotationEvent } from '../../src/manager/types.js';
 import { listLogFiles } from '../../src/rotation/log-files.js';

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompressionPool } from '../../src/codecs/worker/compression-pool.js';
 import { libdeflateBinding } from '../../src/codecs/worker/libdeflate-binding.js';
-import { gzipUncompressedSize } from '../../src/daemon/status/gzip-size.js';
+import { gzipUncompressedSize } from '../../src/daemon/usage/gzip-size.js';
 import { compressFile } from '../../src/rotation/compress.js';
 import { useBuiltCli } from '../cli/build-cli.js';
 import { tempDir } from '../helpers/tmpdir.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addConfigOptions, configFromOptions, type ConfigOptionValues } from '../config-options.js';
 import path from 'node:path';
 import type { CliContext } from '../context.js';
-import { startStatusView } from '../status-view.js';
+import { startUsageView } from '../usage-view.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 
 /** The daemon's own flags on top of the shared config flags. */
@@ -95,8 +95,8 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
         started = true;
         if (hangups > 0) void daemon.reload('SIGHUP');
         const stopView = view
-          ? startStatusView({
-              report: () => daemon.statusReport(),
+          ? startUsageView({
+              report: () => daemon.usageReport(),
               out: ctx.stdout,
               ansi: (ctx.stdout as { isTTY?: boolean }).isTTY === true,
               footer: [

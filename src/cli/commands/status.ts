@@ -1,13 +1,13 @@
 import { Option, type Command } from 'commander';
 import { InvalidOptionError, RuntimeUnavailableError } from '../../errors/crilog-error.js';
-import { collectStatus, type StatusReport } from '../../daemon/status/collect-status.js';
+import { collectUsage, type UsageReport } from '../../daemon/usage/collect-usage.js';
 import { addConfigOptions, configFromOptions, type ConfigOptionValues } from '../config-options.js';
 import type { CliContext } from '../context.js';
-import { renderStatus } from '../format/status-table.js';
+import { renderUsage } from '../format/usage-table.js';
 import { withRuntime } from '../one-shot.js';
 
 /** Fetches a running daemon's `GET /status`. */
-export async function fetchDaemonStatus(ctx: CliContext, base: string): Promise<StatusReport> {
+export async function fetchDaemonUsage(ctx: CliContext, base: string): Promise<UsageReport> {
   const root = /^[a-z]+:\/\//i.test(base) ? base : `http://${base}`;
   let url: URL;
   try {
@@ -39,7 +39,7 @@ export async function fetchDaemonStatus(ctx: CliContext, base: string): Promise<
     }
     throw new RuntimeUnavailableError(`the crilog daemon at ${url.origin} answered ${res.status}: ${why}`);
   }
-  return JSON.parse(body) as StatusReport;
+  return JSON.parse(body) as UsageReport;
 }
 
 /** `crilog status`: per-container log state, from the runtime and files or from a running daemon. */
@@ -58,9 +58,9 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     );
   addConfigOptions(cmd).action(
     async (opts: ConfigOptionValues & { daemon?: string; output: 'table' | 'json' }) => {
-      let report: StatusReport;
+      let report: UsageReport;
       if (opts.daemon !== undefined) {
-        report = await fetchDaemonStatus(ctx, opts.daemon);
+        report = await fetchDaemonUsage(ctx, opts.daemon);
       } else {
         const config = await configFromOptions(opts, ctx.cwd);
         report = await withRuntime(
@@ -69,7 +69,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           opts.logLevel !== undefined,
           undefined,
           ({ handle, manager }) =>
-            collectStatus({
+            collectUsage({
               runtime: handle.runtime,
               logRoots: config.logRoots,
               maxSize: config.maxSize,
@@ -82,9 +82,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
             }),
         );
       }
-      ctx.stdout.write(
-        opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report),
-      );
+      ctx.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderUsage(report));
     },
   );
 }

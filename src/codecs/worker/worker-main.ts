@@ -173,42 +173,45 @@ export function compressWorkerMain(): void {
   const own = (out: Uint8Array): Uint8Array =>
     out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : new Uint8Array(out);
   port.postMessage({ op: 'ready', tid } satisfies WorkerReply);
-  port.on('message', (m: WorkerRequest) => {
+  port.on('message', (request: WorkerRequest) => {
     try {
-      if (m.op === 'open') {
+      if (request.op === 'open') {
         sessions.set(
-          m.sid,
-          m.codec === 'zstd'
-            ? zstdSession(m.level)
+          request.sid,
+          request.codec === 'zstd'
+            ? zstdSession(request.level)
             : data.libdeflatePath
-              ? libdeflateSession(m.level)
-              : gzipSession(m.level),
+              ? libdeflateSession(request.level)
+              : gzipSession(request.level),
         );
-      } else if (m.op === 'abort') {
-        sessions.delete(m.sid);
+      } else if (request.op === 'abort') {
+        sessions.delete(request.sid);
       } else {
-        const session = sessions.get(m.sid);
+        const session = sessions.get(request.sid);
         if (!session) return;
-        if (m.op === 'chunk') {
-          const out = session.write(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.out);
+        if (request.op === 'chunk') {
+          const out = session.write(
+            Buffer.from(request.data.buffer, request.data.byteOffset, request.data.byteLength),
+            request.out,
+          );
           // The input (and output) buffers go back to be used again: no garbage per chunk on either side.
           // Other outputs are copied when they are views into pooled buffers, which cannot be transferred.
-          const data = m.out && out.buffer === m.out ? out : own(out);
+          const data = request.out && out.buffer === request.out ? out : own(out);
           reply({
             op: 'chunk',
-            sid: m.sid,
+            sid: request.sid,
             data,
-            input: m.data.buffer as ArrayBuffer,
-            ...(m.out ? { out: m.out } : {}),
+            input: request.data.buffer as ArrayBuffer,
+            ...(request.out ? { out: request.out } : {}),
           });
         } else {
-          sessions.delete(m.sid);
-          reply({ op: 'end', sid: m.sid, data: new Uint8Array(session.end()) });
+          sessions.delete(request.sid);
+          reply({ op: 'end', sid: request.sid, data: new Uint8Array(session.end()) });
         }
       }
     } catch (err) {
-      sessions.delete(m.sid);
-      reply({ op: 'error', sid: m.sid, message: (err as Error).message ?? String(err) });
+      sessions.delete(request.sid);
+      reply({ op: 'error', sid: request.sid, message: (err as Error).message ?? String(err) });
     }
   });
 }

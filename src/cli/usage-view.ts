@@ -1,11 +1,11 @@
-import type { StatusReport } from '../daemon/status/collect-status.js';
+import type { UsageReport } from '../daemon/usage/collect-usage.js';
 import type { TextSink } from './context.js';
-import { renderStatus } from './format/status-table.js';
+import { renderUsage } from './format/usage-table.js';
 
-/** Options of `startStatusView`. */
-export interface StatusViewOptions {
-  /** Produces the current status (the daemon's `statusReport`). */
-  report: () => Promise<StatusReport>;
+/** Options of `startUsageView`. */
+export interface UsageViewOptions {
+  /** Produces the current log usage report (the daemon's `usageReport`). */
+  report: () => Promise<UsageReport>;
   out: TextSink;
   /** Redraw in place with ANSI codes (a terminal); otherwise append one snapshot after another. */
   ansi: boolean;
@@ -21,13 +21,13 @@ const CLEAR = '\x1b[H\x1b[2J';
  * A refresh never overlaps the previous one, and a failed refresh shows its error instead of ending
  * the view. Returns a function that stops it and waits for a refresh in progress.
  */
-export function startStatusView(options: StatusViewOptions): () => Promise<void> {
+export function startUsageView(options: UsageViewOptions): () => Promise<void> {
   let stopped = false;
   let inflight: Promise<void> = Promise.resolve();
   const draw = async () => {
     let body: string;
     try {
-      body = renderStatus(await options.report());
+      body = renderUsage(await options.report());
     } catch (err) {
       body = `status unavailable: ${(err as Error).message}\n`;
     }

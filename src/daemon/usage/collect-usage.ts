@@ -9,7 +9,7 @@ import { isUnderRoots, pathProblem } from '../root-guard.js';
 import { gzipUncompressedSize } from './gzip-size.js';
 
 /** One container in `crilog status` and `GET /status`. Sizes are bytes; `null` means unknown. */
-export interface ContainerStatusRow {
+export interface ContainerUsage {
   id: string;
   /** Container name from its labels, else the id shortened. */
   name: string;
@@ -42,13 +42,13 @@ export interface ContainerStatusRow {
   rotations?: number;
 }
 
-/** What `collectStatus` returns; `GET /status` adds `daemon`. */
-export interface StatusReport {
+/** What `collectUsage` returns; `GET /status` adds `daemon`. */
+export interface UsageReport {
   generatedAt: string;
   source: 'runtime' | 'daemon';
   limits: { maxSize: number; maxFiles: number };
   logRoots: string[];
-  containers: ContainerStatusRow[];
+  containers: ContainerUsage[];
   totals: {
     containers: number;
     managed: number;
@@ -66,8 +66,8 @@ export interface StatusReport {
   };
 }
 
-/** Inputs of `collectStatus`. */
-export interface CollectStatusOptions {
+/** Inputs of `collectUsage`. */
+export interface CollectUsageOptions {
   runtime: RuntimeService;
   logRoots: readonly string[];
   maxSize: number;
@@ -91,27 +91,29 @@ export function stampToIso(stamp: string): string {
 }
 
 /**
- * Builds the status of every container the runtime lists, from the runtime and the files alone: it
- * works without a daemon. Files are only `lstat`ed, listed and (for gzip trailers) read, never changed;
- * logs outside the roots are reported but not looked at. Throws when the runtime cannot list containers.
+ * Builds the log usage report (`crilog status`, `GET /status`) of every container the runtime lists,
+ * from the runtime and the files alone: it works without a daemon. Files are only `lstat`ed, listed and
+ * (for gzip trailers) read, never changed; logs outside the roots are reported but not looked at.
+ * Throws when the runtime cannot list containers.
  */
-export async function collectStatus(options: CollectStatusOptions): Promise<StatusReport> {
+export async function collectUsage(options: CollectUsageOptions): Promise<UsageReport> {
   const fs = options.fs ?? nodeFileSystem;
   const limiter = new Limiter(options.concurrency ?? 16);
   const list = await options.runtime.listContainers();
   const rows = await Promise.all(
-    list.map((c) =>
-      limiter.run(async (): Promise<ContainerStatusRow> => {
-        const who = containerIdentity(c);
+    list.map((listed) =>
+      limiter.run(async (): Promise<ContainerUsage> => {
+        const who = containerIdentity(listed);
         const name =
-          who.container || (NAME_LABELS.map((k) => c.labels[k]).find((v) => v) ?? c.id.slice(0, 13));
-        const row: ContainerStatusRow = {
-          id: c.id,
+          who.container ||
+          (NAME_LABELS.map((k) => listed.labels[k]).find((v) => v) ?? listed.id.slice(0, 13));
+        const row: ContainerUsage = {
+          id: listed.id,
           name,
           namespace: who.namespace,
           pod: who.pod,
           container: who.container,
-          state: c.state,
+          state: listed.state,
           logPath: null,
           managed: false,
           liveBytes: null,
@@ -126,7 +128,7 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
           lastRotation: null,
         };
         try {
-          const status = await options.runtime.containerStatus(c.id);
+          const status = await options.runtime.containerStatus(listed.id);
           row.state = status.state;
           row.logPath = status.logPath;
           row.limitBytes = limitFor(status, options);
@@ -163,13 +165,13 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
   };
 }
 
-function limitFor(status: ContainerStatus, options: CollectStatusOptions): number {
+function limitFor(status: ContainerStatus, options: CollectUsageOptions): number {
   const p = options.policy;
   return p?.annotations ? resolvePolicy(p.node, status, p.bounds).policy.maxSize : options.maxSize;
 }
 
 async function fillFiles(
-  row: ContainerStatusRow,
+  row: ContainerUsage,
   logPath: string,
   fs: FileSystem,
   maxSize: number,
@@ -197,15 +199,16 @@ async function fillFiles(
   row.rotatedFiles = set.rotated.length;
   let uncompressed = 0;
   let known = 0;
-  for (const r of set.rotated) {
-    row.bytesOnDisk += r.size;
-    if (r.codec === null) continue;
+  for (const rotated of set.rotated) {
+    row.bytesOnDisk += rotated.size;
+    if (rotated.codec === null) continue;
     row.compressedFiles++;
-    row.compressedBytes += r.size;
-    const isize = r.codec === 'gzip' ? await gzipUncompressedSize(r.path, r.size) : undefined;
+    row.compressedBytes += rotated.size;
+    const isize =
+      rotated.codec === 'gzip' ? await gzipUncompressedSize(rotated.path, rotated.size) : undefined;
     if (isize !== undefined) {
       uncompressed += isize;
-      known += r.size;
+      known += rotated.size;
     }
   }
   if (known > 0) {

@@ -15,7 +15,7 @@ export const RESTART_COUNT_ANNOTATION = 'io.kubernetes.container.restartCount';
  * A stale "running" can only make a rotation's reopen fail, which the manager undoes; the failure also
  * drops the entry so the next call asks the runtime again.
  */
-export class StatusCachingRuntime implements RuntimeService {
+export class LogPathCachingRuntime implements RuntimeService {
   #listed = new Map<string, ContainerInfo>();
   #lastList: readonly ContainerInfo[] | undefined;
   readonly #paths = new Map<string, { restarts: string | undefined; logPath: string }>();

@@ -1,9 +1,9 @@
-import type { StatusReport } from '../../daemon/status/collect-status.js';
+import type { UsageReport } from '../../daemon/usage/collect-usage.js';
 import { renderTable } from './table.js';
 import { formatAgo, formatBytes } from './units.js';
 
 /** `crilog status` as a table, one row per container, with a totals line (and the daemon's state). */
-export function renderStatus(report: StatusReport, now = new Date()): string {
+export function renderUsage(report: UsageReport, now = new Date()): string {
   const daemon = report.source === 'daemon';
   const headers = [
     'NAMESPACE',

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY_BOUNDS } from '../../policy/policy-bounds.js';
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../../test/helpers/fake-runtime.js';
 import { tempDir } from '../../../test/helpers/tmpdir.js';
-import { collectStatus, stampToIso } from './collect-status.js';
+import { collectUsage, stampToIso } from './collect-usage.js';
 import { gzipUncompressedSize } from './gzip-size.js';
 
 describe('gzipUncompressedSize', () => {
@@ -25,7 +25,7 @@ describe('gzipUncompressedSize', () => {
   });
 });
 
-describe('collectStatus', () => {
+describe('collectUsage', () => {
   it('reports live size against the limit, rotated files, bytes on disk, compression ratio and last rotation', async () => {
     const root = await tempDir('crilog-status-');
     const dir = path.join(root, 'ns_pod_uid', 'web');
@@ -42,7 +42,7 @@ describe('collectStatus', () => {
     runtime.add('c1', live, 'running', { labels: { 'io.kubernetes.container.name': 'web' } });
     runtime.add('c2', path.join(outsideDir, '0.log'));
     runtime.add('c3', path.join(root, 'gone', '0.log'), 'exited');
-    const report = await collectStatus({
+    const report = await collectUsage({
       runtime,
       logRoots: [root],
       maxSize: 1000,
@@ -99,7 +99,7 @@ describe('collectStatus', () => {
       compression: { codec: 'gzip' as const, level: 6 },
       delayCompress: true,
     };
-    const on = await collectStatus({
+    const on = await collectUsage({
       runtime,
       logRoots: [root],
       maxSize: 4096,
@@ -108,7 +108,7 @@ describe('collectStatus', () => {
       policy: { node, annotations: true, bounds: { ...DEFAULT_POLICY_BOUNDS, minSize: 0 } },
     });
     expect(on.containers[0]).toMatchObject({ limitBytes: 2048, liveRatio: 0.5 });
-    const off = await collectStatus({
+    const off = await collectUsage({
       runtime,
       logRoots: [root],
       maxSize: 4096,
@@ -127,14 +127,14 @@ describe('collectStatus', () => {
       runtime.containers.clear();
       return l;
     };
-    const report = await collectStatus({ runtime, logRoots: ['/var/log/pods'], maxSize: 10, maxFiles: 2 });
+    const report = await collectUsage({ runtime, logRoots: ['/var/log/pods'], maxSize: 10, maxFiles: 2 });
     expect(report.containers[0]).toMatchObject({ id: 'c1', note: 'removed', managed: false });
   });
 
   it('fails when the runtime cannot list containers', async () => {
     const runtime = new FakeRuntime();
     runtime.fail('listContainers', new Error('socket gone'));
-    await expect(collectStatus({ runtime, logRoots: ['/'], maxSize: 1, maxFiles: 2 })).rejects.toThrow(
+    await expect(collectUsage({ runtime, logRoots: ['/'], maxSize: 1, maxFiles: 2 })).rejects.toThrow(
       'socket gone',
     );
   });
