@@ -22,7 +22,7 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 // As the crilog binary does (src/cli/threadpool.ts); read by libuv at its first file system call.
 import '../../dist/cli/threadpool.js';
-import { resolveDaemonConfig } from '../../dist/config/daemon-config.js';
+import { resolveSettings } from '../../dist/settings/index.js';
 import { Daemon } from '../../dist/daemon/daemon.js';
 import { silentLogger } from '../../dist/ports/logger.js';
 
@@ -116,12 +116,12 @@ async function runMode(mode, seconds) {
   const hogs = mode === 'watch-loaded' ? cpuHogs() : null;
   try {
     await runtime.ready;
-    const config = resolveDaemonConfig({
+    const config = resolveSettings({
       flags: {
-        logRoot: [path.join(dir, 'pods')],
+        logRoots: [path.join(dir, 'pods')],
         lockFile: path.join(dir, 'crilog.lock'),
         maxSize: '10Mi',
-        maxFiles: '5',
+        maxFiles: 5,
         metricsAddress: '127.0.0.1:0',
       },
     });
