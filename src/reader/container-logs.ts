@@ -27,9 +27,11 @@ export async function readContainerLogs(
   const opts = normalizeReadOptions(options);
   const interval = options.statusIntervalMs ?? 2000;
   if (!Number.isFinite(interval) || interval <= 0) {
-    throw new InvalidOptionError(
-      `option "statusIntervalMs" is ${String(interval)}: use a number of milliseconds > 0`,
-    );
+    throw new InvalidOptionError({
+      key: 'statusIntervalMs',
+      value: interval,
+      rule: 'must be a number of milliseconds > 0',
+    });
   }
   const status = await runtime.containerStatus(containerId);
   if (!status.logPath) {

@@ -98,9 +98,11 @@ export class CriRuntimeService implements RuntimeService {
     else this.endpoint = resolveRuntimeEndpoint(options.env === undefined ? {} : { env: options.env });
     const timeout = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new InvalidOptionError(
-        `callTimeoutMs ${timeout} is invalid: use a positive number of milliseconds`,
-      );
+      throw new InvalidOptionError({
+        key: 'callTimeoutMs',
+        value: timeout,
+        rule: 'must be a positive number of milliseconds',
+      });
     }
     this.callTimeoutMs = timeout;
     this.client = createRuntimeClient(this.endpoint, options);
