@@ -70,6 +70,20 @@ describe('the manager logs nothing itself; its events are logged once', () => {
     expect((await fsp.stat(log)).size).toBe(200);
   });
 
+  it('a lasting failure: warned once, and again only after the container recovered', async () => {
+    const { runtime, manager, warnings, lines } = await setup();
+    runtime.fail('containerStatus', new Error('runtime says no'), 'app');
+    for (let i = 0; i < 3; i++) await manager.rotateOnce();
+    expect(warnings().map((l) => l.msg)).toEqual(['container log not managed']);
+    expect(lines.filter((l) => l.msg === 'container log still not managed')).toHaveLength(2);
+    runtime.clearFailures();
+    await manager.rotateOnce();
+    runtime.fail('containerStatus', new Error('runtime says no'), 'app');
+    await manager.rotateOnce();
+    await manager.stop();
+    expect(warnings().map((l) => l.msg)).toEqual(['container log not managed', 'container log not managed']);
+  });
+
   it('a rotation: one info line', async () => {
     const { manager, lines } = await setup();
     await manager.rotateOnce();

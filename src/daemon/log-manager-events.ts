@@ -1,5 +1,5 @@
 import type { ContainerLogManager } from '../manager/container-log-manager.js';
-import type { ManagerEvents } from '../manager/types.js';
+import type { ManagerEvents, PassReport } from '../manager/types.js';
 import type { Logger } from '../ports/logger.js';
 
 type Listeners = { [E in keyof ManagerEvents]?: (...args: ManagerEvents[E]) => void };
@@ -7,18 +7,37 @@ type Listeners = { [E in keyof ManagerEvents]?: (...args: ManagerEvents[E]) => v
 /**
  * The manager logs nothing itself; this is where its events become log lines, the same for the daemon
  * and the one-shot commands. Each problem is logged once: a failed check as `container-error` (a
- * failed rotation is among its causes, so the `rotation` event only logs successes), bad annotations
- * once per container as the manager emits them. Returns a function that unsubscribes.
+ * failed rotation is among its causes, so the `rotation` event only logs successes), warned again only
+ * when the failure changes or the container recovered in between; bad annotations once per container
+ * as the manager emits them. Returns a function that unsubscribes.
  */
 export function logManagerEvents(manager: ContainerLogManager, log: Logger): () => void {
+  /** Containers whose checks fail, with the last failure warned about: a lasting one is not repeated. */
+  const failing = new Map<string, string>();
+  const recovered = (report: PassReport) => {
+    if (failing.size === 0 || report.error) return;
+    const listed = new Set<string>();
+    for (const c of report.containers) {
+      listed.add(c.id);
+      if (c.action !== 'failed') failing.delete(c.id);
+    }
+    for (const id of failing.keys()) if (!listed.has(id)) failing.delete(id);
+  };
   const listeners: Listeners = {
+    pass: recovered,
+    'quick-pass': (e) => recovered(e.report),
     rotation: (e) => {
       if (e.outcome !== 'success') return;
       const durationMs = Math.round(e.durationMs * 1000) / 1000;
       log.info({ id: e.id, path: e.logPath, bytes: e.bytes, durationMs, rotatedTo: e.rotatedTo }, 'rotated');
     },
-    'container-error': (e) =>
-      log.warn({ id: e.id, path: e.logPath, err: e.error }, 'container log not managed'),
+    'container-error': (e) => {
+      const fields = { id: e.id, path: e.logPath, err: e.error };
+      // Warned once per container and failure; the same failure at every later check is only debug.
+      if (failing.get(e.id) === e.error.message) return log.debug(fields, 'container log still not managed');
+      failing.set(e.id, e.error.message);
+      log.warn(fields, 'container log not managed');
+    },
     'task-error': (e) => log.error({ task: e.task, err: e.error }, e.error.message),
     compression: (e) => {
       if (e.outcome === 'success') {

@@ -119,6 +119,8 @@ export class InvalidOptionError extends CrilogError {
         options,
       );
     const { source: _, value, ...rest } = this.#fields;
+    // A part of the input (`containers[0].command`) keeps its path when the whole is renamed (`containers`).
+    if (this.key.startsWith(`${key}[`) || this.key.startsWith(`${key}.`)) key = this.key;
     const shown = 'value' in extra ? { value: extra.value } : 'value' in this.#fields ? { value } : {};
     return new InvalidOptionError(
       { ...rest, key, ...shown, ...(extra.source !== undefined ? { source: extra.source } : {}) },

@@ -24,8 +24,6 @@ const RESTART_POLICIES: readonly RestartPolicy[] = ['never', 'on-failure', 'alwa
 const KEYS = ['name', 'command', 'args', 'env', 'cwd', 'restart', 'labels', 'annotations'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-const show = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
-
 function stringMap(where: string, value: unknown, example: string): Record<string, string> | undefined {
   if (value === undefined) return undefined;
   const ok =
@@ -34,9 +32,12 @@ function stringMap(where: string, value: unknown, example: string): Record<strin
     !Array.isArray(value) &&
     Object.values(value).every((v) => typeof v === 'string');
   if (!ok)
-    throw new InvalidOptionError(
-      `${where} must map names to strings, got ${show(value)}; write e.g. ${example}`,
-    );
+    throw new InvalidOptionError({
+      key: where,
+      value,
+      rule: 'must map names to strings',
+      hint: `write e.g. ${example}`,
+    });
   return { ...(value as Record<string, string>) };
 }
 
@@ -46,52 +47,69 @@ function stringMap(where: string, value: unknown, example: string): Record<strin
  */
 export function validateProcessSpec(input: unknown, where = 'container'): ProcessSpec {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new InvalidOptionError(
-      `${where} must be an object with at least "name" and "command", got ${show(input)}`,
-    );
+    throw new InvalidOptionError({
+      key: where,
+      value: input,
+      rule: 'must be an object with at least "name" and "command"',
+    });
   }
   const raw = input as Record<string, unknown>;
   const unknown = Object.keys(raw).filter((k) => !KEYS.includes(k));
   if (unknown.length > 0) {
-    throw new InvalidOptionError(
-      `${where} has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${KEYS.join(', ')}`,
-    );
+    throw new InvalidOptionError({
+      key: `${where}.${unknown[0]!}`,
+      rule: `unknown field${unknown.length > 1 ? `s ${unknown.map((k) => `"${k}"`).join(', ')}` : ''}`,
+      hint: `allowed: ${KEYS.join(', ')}`,
+    });
   }
   const { name, command, args, cwd, restart } = raw;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    throw new InvalidOptionError(
-      `${where}.name must be 1-63 letters, digits, ".", "_" or "-" starting with a letter or digit (it names the log directory), got ${show(name)}; e.g. "web"`,
-    );
+    throw new InvalidOptionError({
+      key: `${where}.name`,
+      ...(name !== undefined ? { value: name } : {}),
+      rule: 'must be 1-63 letters, digits, ".", "_" or "-" starting with a letter or digit (it names the log directory)',
+      hint: 'e.g. "web"',
+    });
   }
-  const at = `${where} "${name}"`;
   if (typeof command !== 'string' || command.trim() === '') {
-    throw new InvalidOptionError(
-      `${at}: command must be a non-empty program name or path, got ${show(command)}; e.g. command: sh, args: ["-c", "echo hi"]`,
-    );
+    throw new InvalidOptionError({
+      key: `${where}.command`,
+      ...(command !== undefined ? { value: command } : {}),
+      rule: 'must be a non-empty program name or path',
+      hint: 'e.g. command: sh, args: ["-c", "echo hi"]',
+    });
   }
   if (args !== undefined && !(Array.isArray(args) && args.every((a) => typeof a === 'string'))) {
-    throw new InvalidOptionError(
-      `${at}: args must be a list of strings, got ${show(args)}; quote numbers, e.g. args: ["-n", "5"]`,
-    );
+    throw new InvalidOptionError({
+      key: `${where}.args`,
+      value: args,
+      rule: 'must be a list of strings',
+      hint: 'quote numbers, e.g. args: ["-n", "5"]',
+    });
   }
   if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '')) {
-    throw new InvalidOptionError(
-      `${at}: cwd must be a directory path, got ${show(cwd)}; omit it to use the current directory`,
-    );
+    throw new InvalidOptionError({
+      key: `${where}.cwd`,
+      value: cwd,
+      rule: 'must be a directory path',
+      hint: 'omit it to use the current directory',
+    });
   }
   if (restart !== undefined && !RESTART_POLICIES.includes(restart as RestartPolicy)) {
-    throw new InvalidOptionError(
-      `${at}: restart must be one of ${RESTART_POLICIES.join(', ')}, got ${show(restart)}`,
-    );
+    throw new InvalidOptionError({
+      key: `${where}.restart`,
+      value: restart,
+      rule: `must be one of ${RESTART_POLICIES.join(', ')}`,
+    });
   }
   return {
     name,
     command,
     args: args ? [...(args as string[])] : [],
-    env: stringMap(`${at}: env`, raw.env, '{ LEVEL: "debug" }') ?? {},
+    env: stringMap(`${where}.env`, raw.env, '{ LEVEL: "debug" }') ?? {},
     ...(cwd !== undefined ? { cwd: cwd as string } : {}),
     restart: (restart as RestartPolicy | undefined) ?? 'never',
-    labels: stringMap(`${at}: labels`, raw.labels, '{ app: "web" }') ?? {},
-    annotations: stringMap(`${at}: annotations`, raw.annotations, '{ owner: "me" }') ?? {},
+    labels: stringMap(`${where}.labels`, raw.labels, '{ app: "web" }') ?? {},
+    annotations: stringMap(`${where}.annotations`, raw.annotations, '{ owner: "me" }') ?? {},
   };
 }

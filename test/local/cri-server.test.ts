@@ -235,6 +235,6 @@ describe('CRI server over the local runtime', () => {
           { name: 'ok', command: 'true' },
         ],
       }),
-    ).rejects.toThrow(/containers\[1\]: container name "ok" is already in use/);
+    ).rejects.toThrow(/containers\[1\]\.name "ok" is invalid: must be unique/);
   });
 });

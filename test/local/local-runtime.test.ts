@@ -210,28 +210,35 @@ describe('LocalRuntime', () => {
 
   it('validates declarations with messages naming the field and the fix', () => {
     const bad: [unknown, RegExp][] = [
-      [{ command: 'x' }, /container\.name must be .* got nothing; e\.g\. "web"/],
-      [{ name: '../etc', command: 'x' }, /container\.name must be/],
-      [{ name: 'a' }, /container "a": command must be a non-empty program name.*got nothing/],
-      [{ name: 'a', command: 'x', args: [1] }, /container "a": args must be a list of strings, got \[1\]/],
+      [{ command: 'x' }, /container\.name: must be .*; e\.g\. "web"/],
+      [{ name: '../etc', command: 'x' }, /container\.name "\.\.\/etc" is invalid: must be/],
+      [{ name: 'a' }, /container\.command: must be a non-empty program name/],
+      [{ name: 'a', command: 'x', args: [1] }, /container\.args \[1\] is invalid: must be a list of strings/],
       [
         { name: 'a', command: 'x', restart: 'sometimes' },
-        /restart must be one of never, on-failure, always, got "sometimes"/,
+        /container\.restart "sometimes" is invalid: must be one of never, on-failure, always/,
       ],
-      [{ name: 'a', command: 'x', env: { N: 1 } }, /container "a": env must map names to strings/],
+      [
+        { name: 'a', command: 'x', env: { N: 1 } },
+        /container\.env \{"N":1\} is invalid: must map names to strings/,
+      ],
       [
         { name: 'a', command: 'x', restartPolicy: 'always' },
-        /unknown field\(s\) "restartPolicy"; allowed: name, command/,
+        /container\.restartPolicy: unknown field; allowed: name, command/,
       ],
-      ['sh', /container must be an object/],
+      ['sh', /container "sh" is invalid: must be an object/],
     ];
     for (const [spec, message] of bad) {
       expect(() => runtime.add(spec), JSON.stringify(spec)).toThrow(InvalidOptionError);
       expect(() => runtime.add(spec)).toThrow(message);
     }
     runtime.add({ name: 'dup', command: 'true' });
-    expect(() => runtime.add({ name: 'dup', command: 'true' })).toThrow(/name "dup" is already in use/);
-    expect(() => new LocalRuntime({ logRoot: '' })).toThrow(/logRoot must be a directory path/);
+    expect(() => runtime.add({ name: 'dup', command: 'true' })).toThrow(
+      /name "dup" is invalid: must be unique: another container has it/,
+    );
+    expect(() => new LocalRuntime({ logRoot: '' })).toThrow(
+      /logRoot "" is invalid: must be a directory path/,
+    );
     expect(() => new LocalRuntime({ logRoot: tmp.dir, maxLineSize: -1 })).toThrow(
       /maxLineSize -1 is invalid: must be a positive integer/,
     );

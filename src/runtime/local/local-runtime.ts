@@ -77,9 +77,11 @@ export class LocalRuntime extends EventEmitter<LocalRuntimeEvents> implements Ru
   constructor(options: LocalRuntimeOptions) {
     super();
     if (typeof options?.logRoot !== 'string' || options.logRoot === '') {
-      throw new InvalidOptionError(
-        `logRoot must be a directory path for the container logs, got ${JSON.stringify(options?.logRoot)}`,
-      );
+      throw new InvalidOptionError({
+        key: 'logRoot',
+        value: options?.logRoot,
+        rule: 'must be a directory path for the container logs',
+      });
     }
     this.logRoot = path.resolve(options.logRoot);
     this.#grace = positiveMs('stopGracePeriodMs', options.stopGracePeriodMs, 10_000);
@@ -116,16 +118,22 @@ export class LocalRuntime extends EventEmitter<LocalRuntimeEvents> implements Ru
       const fixed = path.resolve(options.logPath);
       const clash = [...this.#containers.values()].find((c) => c.state !== 'exited' && c.logPath === fixed);
       if (clash)
-        throw new InvalidOptionError(
-          `log path "${fixed}" is already used by container "${clash.id}"; give each container its own log path`,
-        );
+        throw new InvalidOptionError({
+          key: 'logPath',
+          value: fixed,
+          rule: `must be unique: container "${clash.id}" writes there`,
+          hint: 'give each container its own log path',
+        });
       logPathFor = () => fixed;
       id = `${valid.name}-${randomBytes(6).toString('hex')}`;
     } else {
       if (this.#byName.has(valid.name)) {
-        throw new InvalidOptionError(
-          `container name "${valid.name}" is already in use; give each container a unique name`,
-        );
+        throw new InvalidOptionError({
+          key: 'name',
+          value: valid.name,
+          rule: 'must be unique: another container has it',
+          hint: 'give each container a unique name',
+        });
       }
       const dir = path.join(this.logRoot, valid.name);
       logPathFor = (n) => path.join(dir, `${n}.log`);
@@ -151,17 +159,22 @@ export class LocalRuntime extends EventEmitter<LocalRuntimeEvents> implements Ru
    */
   addAll(specs: unknown, where = 'containers'): string[] {
     if (!Array.isArray(specs)) {
-      throw new InvalidOptionError(
-        `${where} must be a list of processes (name, command, args, ...), got ${JSON.stringify(specs)}`,
-      );
+      throw new InvalidOptionError({
+        key: where,
+        value: specs,
+        rule: 'must be a list of processes (name, command, args, ...)',
+      });
     }
     const valid = specs.map((spec, i) => validateProcessSpec(spec, `${where}[${i}]`));
     const seen = new Set<string>();
     for (const [i, { name }] of valid.entries()) {
       if (seen.has(name) || this.#byName.has(name)) {
-        throw new InvalidOptionError(
-          `${where}[${i}]: container name "${name}" is already in use; give each container a unique name`,
-        );
+        throw new InvalidOptionError({
+          key: `${where}[${i}].name`,
+          value: name,
+          rule: 'must be unique: another container has it',
+          hint: 'give each container a unique name',
+        });
       }
       seen.add(name);
     }
