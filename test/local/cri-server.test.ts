@@ -195,7 +195,7 @@ describe('CRI server over the local runtime', () => {
       .createContainer(sandbox, { metadata: { name: 'x' }, image: { image: 'busybox' } }, sandboxConfig)
       .catch((e: Error) => e);
     expect(err).toBeInstanceOf(RuntimeError);
-    expect((err as Error).message).toMatch(/INVALID_ARGUMENT.*config\.command is empty/);
+    expect((err as Error).message).toMatch(/INVALID_ARGUMENT.*config\.command: must not be empty/);
     await expect(
       cri.createContainer(
         'nope',

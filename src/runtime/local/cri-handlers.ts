@@ -57,7 +57,7 @@ export class CriHandlers {
       throw new InvalidOptionError({
         key: 'config.metadata.name',
         source: 'RunPodSandbox',
-        rule: 'is required',
+        rule: 'must be set',
         hint: 'name the sandbox',
       });
     const id = newId();
@@ -118,15 +118,18 @@ export class CriHandlers {
       throw new InvalidOptionError({
         key: 'config.metadata.name',
         source: 'CreateContainer',
-        rule: 'is required',
+        rule: 'must be set',
         hint: 'name the container',
       });
     // There are no images: the program must come from the command (entrypoint) itself.
     const argv = [...(config.command ?? []), ...(config.args ?? [])];
     if (argv.length === 0) {
-      throw new InvalidOptionError(
-        `CreateContainer "${name}": config.command is empty; the local runtime has no images, so give the program to run in command`,
-      );
+      throw new InvalidOptionError({
+        key: 'config.command',
+        source: `CreateContainer "${name}"`,
+        rule: 'must not be empty',
+        hint: 'the local runtime has no images, so give the program to run in command',
+      });
     }
     const logDir = req.sandbox_config?.log_directory || sandbox.config.log_directory;
     const meta = sandbox.config.metadata;

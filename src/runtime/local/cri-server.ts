@@ -51,14 +51,20 @@ export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
 async function claimSocketPath(socketPath: string): Promise<void> {
   const probe = await probeSocket(socketPath);
   if (probe.kind === 'accepts') {
-    throw new InvalidOptionError(
-      `socket "${socketPath}" is in use by another server; stop it or choose another --socket path`,
-    );
+    throw new InvalidOptionError({
+      key: 'socket',
+      value: socketPath,
+      rule: 'is in use by another server',
+      hint: 'stop it or choose another --socket path',
+    });
   }
   if (probe.kind === 'not-a-socket') {
-    throw new InvalidOptionError(
-      `"${socketPath}" exists and is ${probe.fileType}, not a socket; choose another --socket path`,
-    );
+    throw new InvalidOptionError({
+      key: 'socket',
+      value: socketPath,
+      rule: `exists and is ${probe.fileType}, not a socket`,
+      hint: 'choose another --socket path',
+    });
   }
   if (probe.kind === 'refused') await unlink(socketPath);
   await mkdir(path.dirname(socketPath), { recursive: true });
