@@ -11,6 +11,8 @@
  * BENCH_IDLE_WINDOW_S the measured window (default 300 s: one whole cycle of passes); BENCH_IDLE_SCRAPE_S
  * seconds between scrapes (default 15; 0 none);
  * BENCH_IDLE_NODE_ARGS extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
+ * BENCH_IDLE_DAEMON_ARGS extra `crilog daemon` flags (e.g. `--no-per-container-metrics`, to see what a
+ * setting costs);
  * BENCH_RESULT_FILE where to write the JSON result.
  */
 import { spawn } from 'node:child_process';
@@ -125,6 +127,7 @@ async function measureIdle(N) {
         path.join(dir, 'crilog.lock'),
         '--metrics-address',
         '127.0.0.1:0',
+        ...(process.env.BENCH_IDLE_DAEMON_ARGS ?? '').split(' ').filter(Boolean),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
