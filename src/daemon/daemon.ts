@@ -320,7 +320,7 @@ export class Daemon {
     });
     manager.on('compression', (e) => this.#disk.invalidate(e.id));
     manager.on('pass', (report) => this.#onPass(report));
-    manager.on('quick-pass', ({ report }) => this.#onPass(report));
+    manager.on('quick-pass', ({ report, unchanged }) => this.#onPass(report, unchanged));
     manager.on('budget', () => {
       for (const id of this.#seen.keys()) this.#disk.invalidate(id);
     });
@@ -358,8 +358,15 @@ export class Daemon {
     else this.#log.debug(fields, 'disk pressure continues');
   }
 
-  #onPass(report: PassReport): void {
+  /** `unchanged`: the same containers and reports as the pass before, so watches and sizes stay as they are. */
+  #onPass(report: PassReport, unchanged = false): void {
     this.#lastPass = report;
+    if (unchanged && !report.error) {
+      this.#setReady(true);
+      this.metrics.watchedDirectories.set(this.#trigger?.watchedDirectories ?? 0);
+      this.metrics.polledContainers.set(this.#trigger?.polledContainers ?? 0);
+      return;
+    }
     this.#disk.observePass(report);
     if (report.error) {
       if (this.#ready)

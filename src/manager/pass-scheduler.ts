@@ -123,7 +123,7 @@ export class PassScheduler {
       if (full) await this.#full();
       else {
         await this.#quick(
-          n % this.#o.verifyEvery === 0,
+          n % this.#o.verifyEvery,
           n % this.#o.listEvery === 0,
           this.#o.discovery ? slice : -1,
         );
@@ -148,8 +148,14 @@ export class PassScheduler {
     if (snapshot) this.#o.tracker?.markChecked(snapshot);
   }
 
-  /** `slice` >= 0: also fully check the containers in that slice of the cycle, as a full pass would. */
-  async #quick(verify: boolean, listAnyway: boolean, slice: number): Promise<void> {
+  /**
+   * `slice` >= 0: also fully check the containers in that slice of the cycle, as a full pass would.
+   * `verifySlice`: the live logs of the unchanged containers in that slice of `verifyEvery` are stat'ed.
+   * Spread so, each log is still stat'ed once every `verifyEvery` intervals, but no pass stats them all
+   * at once: a thousand stats in flight together outlived the young generation and cost a full garbage
+   * collection each time.
+   */
+  async #quick(verifySlice: number, listAnyway: boolean, slice: number): Promise<void> {
     const started = performance.now();
     const startedAt = new Date();
     const snapshot = this.#o.tracker!.snapshot();
@@ -177,11 +183,12 @@ export class PassScheduler {
     for (let i = 0; i < list.length; i++) {
       const container = list[i]!;
       const last = container.state === 'running' ? this.#last.get(container.id) : undefined;
-      if (slice >= 0 && sliceOf(container.id, this.#o.fullPassEvery) === slice)
-        check(i, this.#o.manager.checkContainer(container.id));
+      const hash = hashOf(container.id);
+      if (slice >= 0 && hash % this.#o.fullPassEvery === slice)
+        check(i, last ? this.#checkedAgain(last, reused) : this.#o.manager.checkContainer(container.id));
       else if (container.state !== 'running') reports[i] = { id: container.id, action: 'skipped' };
       else if (last && !this.#o.tracker!.needsCheck(container.id)) {
-        if (verify) check(i, this.#verified(last, reused));
+        if (hash % this.#o.verifyEvery === verifySlice) check(i, this.#verified(last, reused));
         else {
           reused.add(last);
           reports[i] = last;
@@ -189,10 +196,31 @@ export class PassScheduler {
       } else check(i, this.#o.manager.checkContainer(container.id));
     }
     if (pending.length > 0) await Promise.all(pending);
+    const unchanged = list === this.#rememberedList && reused.size === list.length;
     this.#remember(reports, list);
     this.#o.tracker!.markChecked(snapshot);
     const report = { startedAt, durationMs: performance.now() - started, containers: reports };
-    this.#o.manager.emit('quick-pass', { report, reused });
+    this.#o.manager.emit('quick-pass', { report, reused, unchanged });
+  }
+
+  /**
+   * A full check of a container with a last report; that report again when the check found everything
+   * as it was, so that a pass whose checks changed nothing is reported as unchanged.
+   */
+  async #checkedAgain(last: ContainerReport, reused: Set<ContainerReport>): Promise<ContainerReport> {
+    const r = await this.#o.manager.checkContainer(last.id);
+    const same =
+      r.action === 'none' &&
+      r.state === 'running' &&
+      r.logPath === last.logPath &&
+      r.limit === last.limit &&
+      r.size === last.size &&
+      !r.removed?.length &&
+      !r.compressed?.length &&
+      r.retryInMs === undefined;
+    if (!same) return r;
+    reused.add(last);
+    return last;
   }
 
   /** The last report if the live log is as it was left, else a fresh check. */
@@ -252,9 +280,9 @@ export class PassScheduler {
   }
 }
 
-/** Which of `slices` quick passes fully checks container `id`: a stable spread of the ids. */
-function sliceOf(id: string, slices: number): number {
+/** A stable spread of the ids: modulo a cycle's length, which quick pass of the cycle handles `id`. */
+function hashOf(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
-  return (h >>> 0) % slices;
+  return h >>> 0;
 }

@@ -71,6 +71,11 @@ export interface PassReport {
 export interface QuickPassEvent {
   report: PassReport;
   reused: ReadonlySet<ContainerReport>;
+  /**
+   * True when the pass listed the same containers as the one before and reused every report: a
+   * listener that follows the set of containers has nothing to update (on an idle node, most passes).
+   */
+  unchanged?: boolean;
 }
 
 /** Why a live log was rotated. */

@@ -421,7 +421,7 @@ export class CrilogMetrics {
     };
     const onPass = (report: PassReport) => this.observePass(report, 'full');
     const onQuickPass: Parameters<typeof manager.on<'quick-pass'>>[1] = (e) =>
-      this.observePass(e.report, 'quick', e.reused);
+      this.observePass(e.report, 'quick', e.reused, e.unchanged);
     const onPolicyError = () => this.policyErrors.inc();
     // Every deletion by retention, budget and disk pressure included, arrives here once.
     const onRemoved: Parameters<typeof manager.on<'removed'>>[1] = (e) =>
@@ -460,12 +460,19 @@ export class CrilogMetrics {
    * Updates the pass, runtime and per-container series from one pass report; reports in `unchanged`
    * (reused by a quick pass) keep their series as they are.
    */
-  observePass(report: PassReport, kind: 'full' | 'quick', unchanged?: ReadonlySet<ContainerReport>): void {
+  observePass(
+    report: PassReport,
+    kind: 'full' | 'quick',
+    unchanged?: ReadonlySet<ContainerReport>,
+    /** Same containers and reports as the pass before: the per-container series stay as they are. */
+    allUnchanged = false,
+  ): void {
     this.passes.inc({ result: report.error ? 'error' : 'ok', kind });
     this.passDuration.observe({ kind }, report.durationMs / 1000);
     this.runtimeUp.set(report.error ? 0 : 1);
     if (report.error) return;
     this.lastSuccessfulPass.set(Date.now() / 1000);
+    if (allUnchanged) return;
     const managed = new Set<string>();
     for (const c of report.containers) {
       if (c.logPath === undefined || c.limit === undefined || c.action === 'skipped') continue;

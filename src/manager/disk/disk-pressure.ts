@@ -61,6 +61,7 @@ export class DiskPressure {
   #inEpisode = new Set<string>();
   #running: Promise<DiskPressureEvent | null> | null = null;
   #last: FilesystemReport[] = [];
+  /** Device of each root and of each managed live log's directory, by root or live log path. */
   readonly #devices = new Map<string, number>();
 
   constructor(
@@ -140,47 +141,53 @@ export class DiskPressure {
     return bytes || inodes;
   }
 
-  /** Groups the watched directories (or the managed logs' directories) by filesystem. */
+  /**
+   * Groups the watched directories (or the managed logs' directories) by filesystem. Runs after every
+   * quick pass: a log whose device is known is grouped without awaiting or allocating anything for it,
+   * so an idle node pays one loop here, not a promise and a path per container.
+   */
   async #filesystems(): Promise<Filesystem[]> {
     const logs = this.deps.logs();
     const byDevice = new Map<number, Filesystem>();
-    const device = async (dir: string) => {
-      let dev = this.#devices.get(dir);
-      if (dev === undefined) {
-        dev = await this.deps.disk.device(dir);
-        this.#devices.set(dir, dev);
-      }
-      return dev;
-    };
     for (const root of this.roots ?? []) {
       try {
-        const dev = await device(root);
+        const dev = this.#devices.get(root) ?? (await this.#device(root, root));
         if (!byDevice.has(dev)) byDevice.set(dev, { path: root, ids: [] });
       } catch {
         // A root that does not exist (yet) holds no logs to relieve.
       }
     }
-    const dirs = new Set<string>();
     for (const [id, log] of logs) {
-      const dir = path.dirname(log.logPath);
-      dirs.add(dir);
-      let dev: number;
-      try {
-        dev = await device(dir);
-      } catch {
-        continue; // the container's directory is gone
+      let dev = this.#devices.get(log.logPath);
+      if (dev === undefined) {
+        try {
+          dev = await this.#device(log.logPath, path.dirname(log.logPath));
+        } catch {
+          continue; // the container's directory is gone
+        }
       }
       let fsys = byDevice.get(dev);
       if (!fsys) {
         if (this.roots !== null) continue; // outside every root: not crilog's to touch
-        fsys = { path: dir, ids: [] };
+        fsys = { path: path.dirname(log.logPath), ids: [] };
         byDevice.set(dev, fsys);
       }
       fsys.ids.push(id);
     }
-    for (const dir of this.#devices.keys())
-      if (!dirs.has(dir) && !this.roots?.includes(dir)) this.#devices.delete(dir);
+    // Logs that are gone (a restart's new live log, a removed container) are forgotten.
+    if (this.#devices.size > logs.size + (this.roots?.length ?? 0)) {
+      const live = new Set<string>(this.roots ?? []);
+      for (const log of logs.values()) live.add(log.logPath);
+      for (const key of this.#devices.keys()) if (!live.has(key)) this.#devices.delete(key);
+    }
     return [...byDevice.values()];
+  }
+
+  /** The device of `dir`, remembered under `key` (a root, or a live log whose directory `dir` is). */
+  async #device(key: string, dir: string): Promise<number> {
+    const dev = await this.deps.disk.device(dir);
+    this.#devices.set(key, dev);
+    return dev;
   }
 
   async #relieve(fsys: Filesystem, event: DiskPressureEvent): Promise<DiskStats> {
