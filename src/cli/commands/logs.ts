@@ -187,9 +187,10 @@ async function runLogs(name: string | undefined, flags: LogsFlags, deps: LogsCom
   const base: ReadLogsOptions = {
     tail: flags.tail === undefined ? undefined : parseTail(flags.tail),
     since: flags.sinceTime ?? flags.since,
-    limitBytes: flags.limitBytes === undefined ? undefined : parseLimitBytes(flags.limitBytes),
+    limitBytes:
+      flags.limitBytes === undefined ? undefined : parseSize(flags.limitBytes, '--limit-bytes', '10Mi'),
     ...(flags.maxLineBytes !== undefined
-      ? { maxLineBytes: parseSize(flags.maxLineBytes, '--max-line-bytes') }
+      ? { maxLineBytes: parseSize(flags.maxLineBytes, '--max-line-bytes', '16Mi') }
       : {}),
     timestamps: flags.timestamps === true,
     stream: flags.stream ?? 'all',
@@ -321,39 +322,17 @@ function parseTail(value: string): number {
   return Number(value);
 }
 
-function parseSize(value: string, flag: string): number {
-  try {
-    return /^\d+$/.test(value.trim()) ? Number(value) : parseQuantity(value);
-  } catch (cause) {
-    throw new InvalidOptionError(
-      { key: flag, value, rule: 'must be a size', hint: 'use a number of bytes or a quantity such as 16Mi' },
-      { cause },
-    );
-  }
-}
-
-function parseLimitBytes(value: string): number {
+/** A byte count flag: a number of bytes or a quantity (`16Mi`), more than 0. */
+function parseSize(value: string, flag: string, example: string): number {
+  const hint = `use a number of bytes or a quantity such as ${example}`;
   let bytes: number;
   try {
     bytes = /^\d+$/.test(value.trim()) ? Number(value) : parseQuantity(value);
   } catch (cause) {
-    throw new InvalidOptionError(
-      {
-        key: '--limit-bytes',
-        value,
-        rule: 'must be a size',
-        hint: 'use a number of bytes or a quantity such as 64Ki or 10Mi',
-      },
-      { cause },
-    );
+    throw new InvalidOptionError({ key: flag, value, rule: 'must be a size', hint }, { cause });
   }
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new InvalidOptionError({
-      key: '--limit-bytes',
-      value,
-      rule: 'must be more than 0 bytes',
-      hint: 'use e.g. --limit-bytes 10Mi',
-    });
+    throw new InvalidOptionError({ key: flag, value, rule: 'must be more than 0 bytes', hint });
   }
   return bytes;
 }
