@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { afterEach } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
 import { LogSink } from '../cli/cli-harness.js';
+import { spawnCli as spawnBuiltCli } from '../cli/spawn-cli.js';
 
 /** A running `crilog` child process with its JSON log lines collected. */
 export interface CliProcess {
@@ -11,27 +10,19 @@ export interface CliProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-
-/** Spawns the built CLI (`main`) with `args`; killed after the test if still running. */
+/**
+ * Spawns the built CLI (`main`) with `args` (see test/cli/spawn-cli.ts: killed after the test if still
+ * running) and parses its stdout as the daemon's JSON log lines.
+ */
 export function spawnCli(
   main: string,
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliProcess {
-  const child = spawn(process.execPath, [main, ...args], {
-    cwd: opts.cwd,
-    env: { ...process.env, CONTAINER_RUNTIME_ENDPOINT: '', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
+  const p = spawnBuiltCli(main, args, opts);
   const logs = new LogSink();
   let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+  p.child.stdout!.on('data', (s: string) => {
     out += s;
     const end = out.lastIndexOf('\n');
     if (end >= 0) {
@@ -39,12 +30,7 @@ export function spawnCli(
       out = out.slice(end + 1);
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exited = once(child, 'exit').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
-  return { child, logs, stderr: () => err, exited };
+  return { child: p.child, logs, stderr: p.stderr, exited: p.exited };
 }
 
 /** The value of a metric series in a Prometheus text exposition, or undefined. */
