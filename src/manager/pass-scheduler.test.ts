@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { FakeRuntime } from '../../test/helpers/fake-runtime.js';
 import { tempDir } from '../../test/helpers/tmpdir.js';
 import { RuntimeUnavailableError } from '../errors/crilog-error.js';
@@ -22,6 +23,7 @@ class Tracker implements ChangeTracker {
   }
 }
 
+const INTERVAL = 10_000;
 const schedulers: PassScheduler[] = [];
 afterEach(async () => {
   await Promise.all(schedulers.splice(0).map((s) => s.stop()));
@@ -55,7 +57,9 @@ async function setup(
     runtime.add(id, logPath);
   }
   runtime.add('stopped', path.join(dir, 'stopped.log'), 'exited');
-  const manager = new ContainerLogManager({ runtime, maxSize: '1Mi', monitorInterval: 1 });
+  // A fake clock: a pass runs only when the test asks for one, so nothing moves while a test writes.
+  const clock = new FakeClock();
+  const manager = new ContainerLogManager({ runtime, clock, maxSize: '1Mi', monitorInterval: INTERVAL });
   const tracker = new Tracker();
   const events: { kind: 'full' | 'quick'; report: PassReport; unchanged?: boolean }[] = [];
   const waiters: (() => void)[] = [];
@@ -80,9 +84,15 @@ async function setup(
     verifyEvery,
   });
   schedulers.push(scheduler);
-  /** Resolves once `n` passes were reported in total. */
+  /** Runs passes, one interval each, until `n` were reported in total. */
   const passes = async (n: number) => {
-    while (events.length < n) await new Promise<void>((r) => waiters.push(r));
+    while (events.length < n) {
+      // The next pass is scheduled once the last one has settled.
+      while (clock.pending === 0) await new Promise<void>((r) => setImmediate(r));
+      const seen = events.length;
+      clock.advance(INTERVAL);
+      while (events.length === seen) await new Promise<void>((r) => waiters.push(r));
+    }
     return events.slice(0, n);
   };
   return { runtime, tracker, scheduler, passes, events, listErrors };
