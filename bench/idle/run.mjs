@@ -167,6 +167,7 @@ async function measureIdle(N) {
     let scrapes = 0;
     const lists0 = cri.calls.ListContainers;
     const perSecond = [];
+    const rssPerSecond = [];
     let lastCpu = cpu0;
     log(`measuring ${WINDOW_S} s`);
     for (let s = 1; s <= WINDOW_S; s++) {
@@ -175,7 +176,9 @@ async function measureIdle(N) {
       const now = await procCpuMs(pid);
       perSecond.push(now - lastCpu);
       lastCpu = now;
-      maxRss = Math.max(maxRss, await procRssKiB(pid));
+      const rss = await procRssKiB(pid);
+      rssPerSecond.push(Math.round(rss / 1024));
+      maxRss = Math.max(maxRss, rss);
       if (SCRAPE_S > 0 && s % SCRAPE_S === 0) {
         await scrape();
         scrapes++;
@@ -226,6 +229,7 @@ async function measureIdle(N) {
     };
     log(JSON.stringify(row));
     log(`CPU ms per second: ${perSecond.join(' ')}`);
+    log(`RSS MiB per second: ${rssPerSecond.join(" ")}`);
     return { row, runtimeCalls: { ...cri.calls } };
   } finally {
     if (daemon && daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
