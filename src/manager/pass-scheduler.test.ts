@@ -5,6 +5,7 @@ import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { FakeRuntime } from '../../test/helpers/fake-runtime.js';
 import { tempDir } from '../../test/helpers/tmpdir.js';
 import { RuntimeUnavailableError } from '../errors/crilog-error.js';
+import { nodeFileSystem, type FileSystem } from '../ports/file-system.js';
 import { ContainerLogManager } from './container-log-manager.js';
 import type { PassReport } from './types.js';
 import { PassScheduler, type ChangeSnapshot, type ChangeTracker } from './pass-scheduler.js';
@@ -47,6 +48,7 @@ async function setup(
   fullPassEvery: number,
   verifyEvery = 1000,
   listing?: { discovery: Discovery; listEvery: number },
+  fs: FileSystem = nodeFileSystem,
 ) {
   const dir = await tempDir('crilog-sched-');
   const runtime = new FakeRuntime();
@@ -59,7 +61,7 @@ async function setup(
   runtime.add('stopped', path.join(dir, 'stopped.log'), 'exited');
   // A fake clock: a pass runs only when the test asks for one, so nothing moves while a test writes.
   const clock = new FakeClock();
-  const manager = new ContainerLogManager({ runtime, clock, maxSize: '1Mi', monitorInterval: INTERVAL });
+  const manager = new ContainerLogManager({ runtime, clock, fs, maxSize: '1Mi', monitorInterval: INTERVAL });
   const tracker = new Tracker();
   const events: { kind: 'full' | 'quick'; report: PassReport; unchanged?: boolean }[] = [];
   const waiters: (() => void)[] = [];
@@ -136,21 +138,32 @@ describe('PassScheduler', () => {
     expect(runtime.count('containerStatus', 'new')).toBe(1);
   });
 
-  it('every few intervals, stats the live logs a watch vouched for, and checks one that moved', async () => {
-    const { runtime, scheduler, passes } = await setup(100, 2);
-    scheduler.start();
-    await passes(1);
-    // A write whose inotify event was lost: the tracker says nothing changed.
-    await fsp.appendFile(runtime.containers.get('a')!.logPath, 'more');
-    const before = runtime.count('containerStatus', 'a');
-    // The stats are spread over the cycle (half the logs each pass here): within any two passes after
-    // the write, "a" was stat'ed once and checked; the unchanged "b" never.
-    const [, ...quick] = await passes(4);
-    expect(quick.map((p) => p.kind)).toEqual(['quick', 'quick', 'quick']);
-    expect(runtime.count('containerStatus', 'a') - before).toBe(1);
-    expect(runtime.count('containerStatus', 'b')).toBe(1);
-    expect(quick[2]!.report.containers.find((c) => c.id === 'a')).toMatchObject({ action: 'none', size: 5 });
-  });
+  // A file-system port without the optional synchronous size: the verify stats go through lstat.
+  const { sizeSync: _, ...asyncOnly } = nodeFileSystem;
+  it.each([
+    ['synchronously', nodeFileSystem],
+    ['through lstat when the port has no sizeSync', asyncOnly],
+  ])(
+    'every few intervals, stats the live logs a watch vouched for (%s), and checks one that moved',
+    async (_how, fs) => {
+      const { runtime, scheduler, passes } = await setup(100, 2, undefined, fs);
+      scheduler.start();
+      await passes(1);
+      // A write whose inotify event was lost: the tracker says nothing changed.
+      await fsp.appendFile(runtime.containers.get('a')!.logPath, 'more');
+      const before = runtime.count('containerStatus', 'a');
+      // The stats are spread over the cycle (half the logs each pass here): within any two passes after
+      // the write, "a" was stat'ed once and checked; the unchanged "b" never.
+      const [, ...quick] = await passes(4);
+      expect(quick.map((p) => p.kind)).toEqual(['quick', 'quick', 'quick']);
+      expect(runtime.count('containerStatus', 'a') - before).toBe(1);
+      expect(runtime.count('containerStatus', 'b')).toBe(1);
+      expect(quick[2]!.report.containers.find((c) => c.id === 'a')).toMatchObject({
+        action: 'none',
+        size: 5,
+      });
+    },
+  );
 
   it('with a discovery, lists containers only when the log roots changed and every listEvery intervals', async () => {
     const discovery = new Discovery();
