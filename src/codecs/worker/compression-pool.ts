@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CrilogError } from '../../errors/crilog-error.js';
 import type { CodecName, GzipEngineChoice } from '../codec-names.js';
+import { libdeflateLevel } from '../gzip-levels.js';
 import type { WorkerReply } from './protocol.js';
 import { CompressionSession, type SessionPort } from './compression-session.js';
 import { resolveGzipEngine, type GzipEngine } from './libdeflate-binding.js';
@@ -77,8 +78,13 @@ export class CompressionPool {
     this.#data = { nice, zstdPath: zstdPath(), libdeflatePath: gzip.path };
   }
 
-  /** Starts a compression on a worker thread (the least busy one, started if needed). */
+  /**
+   * Starts a compression on a worker thread (the least busy one, started if needed). `level` is the
+   * codec's level as configured; on libdeflate, gzip level N becomes the libdeflate level whose output
+   * matches it (`libdeflateLevel`), which is resolved here so the worker has no table of its own.
+   */
   open(codec: CodecName, level: number): CompressionSession {
+    if (codec === 'gzip' && this.gzipEngine === 'libdeflate') level = libdeflateLevel(level);
     const slot = this.#pick();
     const sid = this.#nextSid++;
     const session = new CompressionSession(slot, sid);

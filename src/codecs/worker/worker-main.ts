@@ -23,8 +23,9 @@ export interface CompressWorkerData {
  * pool, which also serves the stats and renames of the rotation path. The output is one ordinary gzip
  * member. With the libdeflate binding (about 1.6 times less CPU than zlib at the same level, and
  * smaller output) every chunk instead becomes a gzip member of its own, as libdeflate only compresses
- * whole buffers; gzip readers join members. A last, empty member records the total size (see
- * `gzip-total-size.ts`), which a multi-member file's final ISIZE no longer does.
+ * whole buffers; gzip readers join members. Its levels are libdeflate's own: the pool has already
+ * turned the configured gzip level into one (`gzip-levels.ts`). A last, empty member records the total
+ * size (see `gzip-total-size.ts`), which a multi-member file's final ISIZE no longer does.
  */
 export function compressWorkerMain(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
