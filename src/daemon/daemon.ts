@@ -216,10 +216,10 @@ export class Daemon {
     return startHttpServer(
       this.config.metricsAddress,
       {
-        metrics: async () => ({
-          contentType: this.metrics.registry.contentType,
-          body: await this.metrics.registry.metrics(),
-        }),
+        metrics: async () => {
+          const { contentType, chunks } = await this.metrics.exposition();
+          return { contentType, body: chunks };
+        },
         ready: () => ({ ok: this.#ready, ...(this.#readyError ? { reason: this.#readyError } : {}) }),
         usage: () => this.usageReport(),
       },

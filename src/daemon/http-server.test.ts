@@ -64,3 +64,24 @@ describe('metrics server limits', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('metrics body in parts', () => {
+  it('sends text and Buffer parts whole, in order, with their length (GET and HEAD)', async () => {
+    const kept = Buffer.from('per_container{id="ü"} 1\n');
+    const server = await startHttpServer(
+      parseListenAddress('127.0.0.1:0'),
+      { ...handlers, metrics: async () => ({ contentType: 'text/plain', body: ['node 1\n', kept] }) },
+      { debug() {}, info() {}, warn() {}, error() {} },
+    );
+    servers.push(server);
+    const url = `http://127.0.0.1:${server.port}/metrics`;
+    const get = await fetch(url);
+    expect(await get.text()).toBe('node 1\nper_container{id="ü"} 1\n');
+    const length = String(Buffer.byteLength('node 1\n') + kept.length);
+    expect(get.headers.get('content-length')).toBe(length);
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(length);
+    expect(await head.text()).toBe('');
+  });
+});

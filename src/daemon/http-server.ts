@@ -6,8 +6,11 @@ import type { Logger } from '../ports/logger.js';
 
 /** What the HTTP endpoints serve. */
 export interface HttpHandlers {
-  /** Prometheus exposition text and its content type. */
-  metrics(): Promise<{ contentType: string; body: string }>;
+  /**
+   * Prometheus exposition text and its content type; the body may come in parts (text rendered now,
+   * Buffers kept from earlier scrapes), sent one after the other without being joined.
+   */
+  metrics(): Promise<{ contentType: string; body: string | readonly (string | Buffer)[] }>;
   /** `/readyz`: false while the runtime is unreachable. */
   ready(): { ok: boolean; reason?: string };
   /** `/status`: the log usage report of every container, as JSON. */
@@ -47,9 +50,25 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
   keepAliveTimeoutMs: 2000,
 };
 
-function send(res: ServerResponse, code: number, type: string, body: string): void {
-  res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
+function send(
+  res: ServerResponse,
+  code: number,
+  type: string,
+  body: string | readonly (string | Buffer)[],
+): void {
+  if (typeof body === 'string') {
+    res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+    return;
+  }
+  // A known length instead of chunked encoding; the parts are written as they are, never copied into one.
+  let length = 0;
+  for (const part of body) length += typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+  res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', 'content-length': length });
+  // Corked: headers and all parts leave in one write to the socket.
+  res.cork();
+  for (const part of body) res.write(part);
+  res.end();
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { Counter, Gauge } from 'prom-client';
 import { containerIdentity } from '../ports/container-identity.js';
 import type { ContainerInfo } from '../ports/runtime-service.js';
 
@@ -7,6 +6,18 @@ export const CONTAINER_LABELS = ['namespace', 'pod', 'container', 'container_id'
 
 /** The label set of one container's series. */
 export type ContainerLabels = Record<(typeof CONTAINER_LABELS)[number], string>;
+
+/** Where a gauge of per-container series goes (crilog's SeriesFamily; prom-client's Gauge fits too). */
+export interface GaugeSink {
+  set(labels: ContainerLabels, value: number): void;
+  remove(labels: ContainerLabels): void;
+}
+
+/** Where a counter of per-container series goes (crilog's SeriesFamily; prom-client's Counter fits too). */
+export interface CounterSink {
+  inc(labels: ContainerLabels, by: number): void;
+  remove(labels: ContainerLabels): void;
+}
 
 /** What the runtime last said about a container (its names), or undefined when it is not known yet. */
 export type IdentifyContainer = (id: string) => Pick<ContainerInfo, 'labels' | 'metadata'> | undefined;
@@ -22,12 +33,13 @@ export function containerLabels(id: string, identify: IdentifyContainer | undefi
   const info = identify?.(id);
   const who = info ? containerIdentity(info) : undefined;
   const cut = (s: string | undefined) => (s ?? '').slice(0, MAX_LABEL);
-  return {
+  // Frozen: the families render a label set once and recognise the same object afterwards.
+  return Object.freeze({
     namespace: cut(who?.namespace),
     pod: cut(who?.pod),
     container: cut(who?.container),
     container_id: cut(id),
-  };
+  });
 }
 
 const same = (a: ContainerLabels, b: ContainerLabels) => CONTAINER_LABELS.every((k) => a[k] === b[k]);
@@ -46,7 +58,7 @@ export class ContainerSeries {
   #enabled: boolean;
 
   constructor(
-    private readonly series: { liveRatio: Gauge<string>; rotatedBytes: Counter<string> },
+    private readonly series: { liveRatio: GaugeSink; rotatedBytes: CounterSink },
     private readonly identify: IdentifyContainer | undefined,
     enabled: boolean,
   ) {

@@ -1,5 +1,6 @@
 import { CONTAINER_LABELS } from './container-series.js';
-import { LABEL_VALUES, type Metric } from './metrics.js';
+import type { Metric } from './metric.js';
+import { LABEL_VALUES } from './metrics.js';
 
 /** The generated parts of docs/metrics.md, each between a BEGIN and an END marker. */
 export const sections = {

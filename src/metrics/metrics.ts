@@ -3,15 +3,17 @@ import { hasErrorCode } from '../errors/crilog-error.js';
 import type { ContainerLogManager } from '../manager/container-log-manager.js';
 import type { ContainerReport, FilesystemReport, PassReport, RemovalReason } from '../manager/types.js';
 import { isOff } from '../manager/disk/free-threshold.js';
-import { CONTAINER_LABELS, ContainerSeries, type IdentifyContainer } from './container-series.js';
+import { CachedExposition } from './cached-exposition.js';
+import { containerFamilies } from './container-families.js';
+import { ContainerSeries, type IdentifyContainer } from './container-series.js';
+import type { Metric } from './metric.js';
+import type { SeriesFamily } from './series-family.js';
 import { packageVersion } from './package-version.js';
 
-/** What a metric says about itself (prom-client's metric objects carry these). */
-export interface Metric {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram' | 'summary';
-  labelNames: readonly string[];
+/** A scrape's body: node-wide text rendered now, then the per-container part (cached between changes). */
+export interface Exposition {
+  contentType: string;
+  chunks: [string, Buffer];
 }
 
 /** Options of `new CrilogMetrics()`. */
@@ -71,8 +73,10 @@ export class CrilogMetrics {
   readonly runtimeErrors: Counter<'method'>;
   readonly runtimeUp: Gauge;
   readonly containersManaged: Gauge;
-  readonly liveRatio: Gauge<(typeof CONTAINER_LABELS)[number]>;
-  readonly containerRotatedBytes: Counter<(typeof CONTAINER_LABELS)[number]>;
+  /** Per container: not in `registry` but rendered by crilog and cached (see `exposition()`). */
+  readonly liveRatio: SeriesFamily;
+  /** Per container: not in `registry` but rendered by crilog and cached (see `exposition()`). */
+  readonly containerRotatedBytes: SeriesFamily;
   readonly liveRatioMax: Gauge;
   readonly liveRatioCurrentMax: Gauge;
   readonly bytesOnDisk: Gauge;
@@ -94,6 +98,7 @@ export class CrilogMetrics {
   readonly diskPressure: Gauge<'root'>;
   readonly buildInfo: Gauge<'version'>;
   readonly containers: ContainerSeries;
+  readonly #perContainer: CachedExposition;
   /** The filesystems of the bound manager as its last disk check measured them, read at scrape time. */
   #filesystems: () => readonly FilesystemReport[] = () => [];
   /** The bound manager's budget, read at scrape time and after a reconfiguration. */
@@ -170,23 +175,12 @@ export class CrilogMetrics {
       help: 'Containers whose log the last successful pass managed (inside the log roots, not skipped); a quick pass counts running containers only.',
       registers,
     });
-    this.liveRatio = new Gauge({
-      name: 'crilog_live_log_size_ratio',
-      help: "Last observed live log size divided by the container's size limit, per running managed container (0 right after a rotation); removed when the container stops or is no longer managed.",
-      labelNames: CONTAINER_LABELS,
-      registers,
-    });
-    this.containerRotatedBytes = new Counter({
-      name: 'crilog_container_rotated_bytes_total',
-      help: 'Bytes of the live log moved aside by successful rotations, per managed container; removed when the container is no longer managed.',
-      labelNames: CONTAINER_LABELS,
-      registers,
-    });
-    this.containers = new ContainerSeries(
-      { liveRatio: this.liveRatio, rotatedBytes: this.containerRotatedBytes },
-      options.identify,
-      options.perContainer ?? true,
-    );
+    // Thousands of series that rarely change: prom-client would format them all at every scrape.
+    const families = containerFamilies();
+    this.liveRatio = families.liveRatio;
+    this.containerRotatedBytes = families.rotatedBytes;
+    this.#perContainer = new CachedExposition([this.liveRatio, this.containerRotatedBytes]);
+    this.containers = new ContainerSeries(families, options.identify, options.perContainer ?? true);
     this.liveRatioCurrentMax = new Gauge({
       name: 'crilog_live_log_size_ratio_current_max',
       help: 'Largest current live log size divided by its limit over all running managed containers (the worst one right now, 0 with none); exported whether or not per-container series are.',
@@ -327,7 +321,22 @@ export class CrilogMetrics {
     const registered = this.registry.getMetricsAsArray() as unknown as Metric[];
     const extra = [this.budgetLimit, this.budgetUsed, this.monitorInterval] as unknown as Metric[];
     const all = [...registered, ...extra.filter((m) => !registered.includes(m))];
-    return all.filter((m) => m.name.startsWith('crilog_'));
+    return [...all.filter((m) => m.name.startsWith('crilog_')), this.liveRatio, this.containerRotatedBytes];
+  }
+
+  /**
+   * What `/metrics` serves: the registry (node-wide and process metrics, small, rendered fresh) and
+   * the per-container families after it, as the Buffer of the last scrape unless they changed since.
+   */
+  async exposition(): Promise<Exposition> {
+    const nodeWide = await this.registry.metrics();
+    return { contentType: this.registry.contentType, chunks: [nodeWide, this.#perContainer.body()] };
+  }
+
+  /** The whole exposition as one string, as a scrape sees it. */
+  async text(): Promise<string> {
+    const { chunks } = await this.exposition();
+    return chunks[0] + chunks[1].toString('utf8');
   }
 
   #zeroLabels(): void {
