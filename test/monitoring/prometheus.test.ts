@@ -162,6 +162,17 @@ describe.skipIf(skip)('monitoring against a real Prometheus (Debian prometheus, 
     }
   }, 120_000);
 
+  it('serves a scrape promtool accepts, per-container series (sent from a cached Buffer) included', async () => {
+    const res = await fetch(`${metricsUrl}/metrics`);
+    const body = await res.text();
+    // The body is sent in parts: their lengths must add up to what the header promised.
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(body));
+    for (const name of ['orders-api', 'web'])
+      expect(body).toMatch(new RegExp(`^crilog_live_log_size_ratio\\{[^}]*container="${name}"`, 'm'));
+    const check = await run(promtool, ['check', 'metrics'], body);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
   it('evaluates every alert expression, and fires CrilogRuntimeUnreachable when the runtime goes away', async () => {
     for (const rule of rules) await prometheus.query(rule.expr);
     const groups = await prometheus.waitFor('every rule evaluated once', async () => {
