@@ -1,6 +1,6 @@
 import { CONTAINER_LABELS } from './container-series.js';
 import type { Metric } from './metric.js';
-import { LABEL_VALUES } from './metrics.js';
+import { LABEL_VALUES } from './label-values.js';
 
 /** The generated parts of docs/metrics.md, each between a BEGIN and an END marker. */
 export const sections = {

@@ -4,6 +4,8 @@ import type { ContainerLogManager } from '../manager/container-log-manager.js';
 import type { ContainerReport, FilesystemReport, PassReport, RemovalReason } from '../manager/types.js';
 import { isOff } from '../manager/disk/free-threshold.js';
 import { CachedExposition } from './cached-exposition.js';
+import { diskGauges } from './disk-gauges.js';
+import { zeroLabels } from './label-values.js';
 import { containerFamilies } from './container-families.js';
 import { ContainerSeries, type IdentifyContainer } from './container-series.js';
 import type { Metric } from './metric.js';
@@ -32,20 +34,6 @@ export interface CrilogMetricsOptions {
 
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RATIOS = [0.5, 1, 1.05, 1.1, 1.25, 1.5, 2, 3, 5, 10, 50];
-
-/**
- * Values each label takes, exported at 0 from the start so that `rate()` and `increase()` work before
- * the first event. A feature that adds a value adds it here.
- */
-export const LABEL_VALUES = {
-  crilog_rotations_total: { outcome: ['success', 'reopen_failed', 'error'] },
-  crilog_compressions_total: { outcome: ['success', 'error', 'skipped'] },
-  crilog_runtime_errors_total: { method: ['listContainers', 'containerStatus', 'reopenContainerLog'] },
-  crilog_removed_files_total: { reason: ['max-files', 'max-age', 'budget', 'disk-pressure'] },
-  crilog_config_reload_total: { outcome: ['success', 'rejected'] },
-  crilog_passes_total: { result: ['ok', 'error'], kind: ['full', 'quick'] },
-  crilog_trigger_checks_total: { source: ['watch', 'poll'] },
-} as const satisfies Record<string, Record<string, readonly string[]>>;
 
 /** Node's default metrics prom-client exports as gauges named like counters (`promtool` rejects them). */
 const MISNAMED_DEFAULTS = [
@@ -238,34 +226,11 @@ export class CrilogMetrics {
       labelNames: ['outcome'],
       registers,
     });
-    const perRoot = (pick: (f: FilesystemReport) => number) => (gauge: Gauge<'root'>) => {
-      gauge.reset();
-      for (const f of this.#filesystems()) gauge.set({ root: f.path }, pick(f));
-    };
-    const freeBytes = perRoot((f) => f.bytesFree);
-    this.diskFreeBytes = new Gauge({
-      name: 'crilog_disk_free_bytes',
-      help: 'Bytes an unprivileged writer may still use (statfs f_bavail) on a filesystem holding logs, one series per filesystem, labelled with a log root on it; as the last disk check measured them (after it acted). Absent while minFree and minFreeInodes are both 0.',
-      labelNames: ['root'],
-      registers,
-      collect: () => freeBytes(this.diskFreeBytes),
-    });
-    const freeInodes = perRoot((f) => f.inodesFree);
-    this.diskFreeInodes = new Gauge({
-      name: 'crilog_disk_free_inodes',
-      help: 'Free inodes (statfs f_ffree) of a filesystem holding logs, one series per filesystem, labelled with a log root on it; as the last disk check measured them (after it acted). Absent while minFree and minFreeInodes are both 0.',
-      labelNames: ['root'],
-      registers,
-      collect: () => freeInodes(this.diskFreeInodes),
-    });
-    const pressure = perRoot((f) => (f.pressure ? 1 : 0));
-    this.diskPressure = new Gauge({
-      name: 'crilog_disk_pressure',
-      help: '1 when the last disk check found a filesystem holding logs below minFree or minFreeInodes and, by compressing, deleting rotated files and rotating early, could not bring it back above them plus the hysteresis; else 0. One series per filesystem, labelled with a log root on it; absent while minFree and minFreeInodes are both 0.',
-      labelNames: ['root'],
-      registers,
-      collect: () => pressure(this.diskPressure),
-    });
+    ({
+      freeBytes: this.diskFreeBytes,
+      freeInodes: this.diskFreeInodes,
+      pressure: this.diskPressure,
+    } = diskGauges(registers, () => this.#filesystems()));
     this.passes = new Counter({
       name: 'crilog_passes_total',
       help: 'Passes, by kind (full: every container; quick: those whose log directory changed) and result (error: containers could not be listed).',
@@ -306,7 +271,7 @@ export class CrilogMetrics {
       help: 'Containers whose directory cannot be watched (inotify limits, filesystems without events) and that are polled instead, as of the last pass.',
       registers,
     });
-    this.#zeroLabels();
+    zeroLabels(this.registry);
     if (options.defaultMetrics ?? false) {
       // A coarse event loop sampler: the default 10 ms one wakes the process 100 times a second.
       // One sample a second: finer sampling costs an idle daemon about 0.1% of a core by itself.
@@ -337,16 +302,6 @@ export class CrilogMetrics {
   async text(): Promise<string> {
     const { chunks } = await this.exposition();
     return chunks[0] + chunks[1].toString('utf8');
-  }
-
-  #zeroLabels(): void {
-    for (const [name, labels] of Object.entries(LABEL_VALUES)) {
-      const metric = this.registry.getSingleMetric(name) as Counter<string>;
-      const combos = Object.entries(labels as Record<string, readonly string[]>).reduce<
-        Record<string, string>[]
-      >((acc, [label, values]) => acc.flatMap((c) => values.map((v) => ({ ...c, [label]: v }))), [{}]);
-      for (const combo of combos) metric.inc(combo, 0);
-    }
   }
 
   /** Adds a metric created with `registers: []` to the registry, or takes it out again, idempotently. */
