@@ -93,7 +93,8 @@ export class DiskPressure {
   async #check(): Promise<DiskPressureEvent | null> {
     const reports: FilesystemReport[] = [];
     let event: DiskPressureEvent | null = null;
-    for (const fsys of await this.#filesystems()) {
+    let grouped = false;
+    for (let fsys of await this.#filesystems(false)) {
       const before = await this.deps.disk.statfs(fsys.path);
       const wasIn = this.#inEpisode.has(fsys.path);
       const report: FilesystemReport = { path: fsys.path, ...before, pressure: false };
@@ -117,6 +118,11 @@ export class DiskPressure {
         relieved: true,
       };
       if (!wasIn) event.first = true;
+      if (!grouped) {
+        // Under pressure: now the logs on each filesystem are needed (rare; see `#filesystems`).
+        grouped = true;
+        fsys = (await this.#filesystems(true)).find((f) => f.path === fsys.path) ?? fsys;
+      }
       const after = await this.#relieve(fsys, event);
       const still = this.#below(after, 1 + HYSTERESIS);
       if (!still) this.#inEpisode.delete(fsys.path);
@@ -143,11 +149,14 @@ export class DiskPressure {
 
   /**
    * Groups the watched directories (or the managed logs' directories) by filesystem. Runs after every
-   * quick pass: a log whose device is known is grouped without awaiting or allocating anything for it,
-   * so an idle node pays one loop here, not a promise and a path per container.
+   * quick pass. With roots, the filesystems are the roots' and the logs on each (`ids`) are only grouped
+   * `withIds`, when one is under pressure: an idle node pays a lookup per root, nothing per container.
+   * Without roots the logs' directories are the filesystems, so they are always grouped; a log whose
+   * device is known costs no await and no allocation then.
    */
-  async #filesystems(): Promise<Filesystem[]> {
-    const logs = this.deps.logs();
+  async #filesystems(withIds: boolean): Promise<Filesystem[]> {
+    const logs: ReadonlyMap<string, TrackedLog> =
+      withIds || this.roots === null ? this.deps.logs() : new Map<string, TrackedLog>();
     const byDevice = new Map<number, Filesystem>();
     for (const root of this.roots ?? []) {
       try {
@@ -175,7 +184,7 @@ export class DiskPressure {
       fsys.ids.push(id);
     }
     // Logs that are gone (a restart's new live log, a removed container) are forgotten.
-    if (this.#devices.size > logs.size + (this.roots?.length ?? 0)) {
+    if (logs.size > 0 && this.#devices.size > logs.size + (this.roots?.length ?? 0)) {
       const live = new Set<string>(this.roots ?? []);
       for (const log of logs.values()) live.add(log.logPath);
       for (const key of this.#devices.keys()) if (!live.has(key)) this.#devices.delete(key);
