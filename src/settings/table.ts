@@ -137,7 +137,7 @@ export const SETTINGS = {
     nodeWide: true,
     help: 'deflate engine of gzip compression: auto (libdeflate when its binding is built, else zlib), libdeflate or zlib',
     details:
-      "`auto`, `libdeflate` or `zlib`. `auto` uses crilog's optional libdeflate binding when it was built at install (about 1.6x less CPU per byte, see [Compression](#compression)), Node's zlib otherwise; `zlib` is the escape hatch that needs no reinstall; `libdeflate` makes a missing binding an error at start. Either engine writes gzip that every gzip reader accepts. Read from the environment variable when neither the flag nor the file sets it. Fixed while the daemon runs.",
+      "`auto`, `libdeflate` or `zlib`. `auto` uses crilog's optional libdeflate binding when it was built at install (about half the CPU of zlib at the same gzip level, see [Compression](#compression)), Node's zlib otherwise; `zlib` is the escape hatch that needs no reinstall; `libdeflate` makes a missing binding an error at start. Either engine writes gzip that every gzip reader accepts. Read from the environment variable when neither the flag nor the file sets it. Fixed while the daemon runs.",
   }),
   monitorInterval: setting({
     kind: duration({ example: '10s', timer: true }),
@@ -239,7 +239,7 @@ export const SETTINGS = {
     nodeWide: false,
     help: 'gzip, gzip:<1-9>, zstd, zstd:<1-19> or none',
     details:
-      '`gzip`, `gzip:<1-9>`, `zstd`, `zstd:<1-19>` or `none`. In the file it may also be a mapping such as `{ codec: gzip, level: 6 }`. See [Compression](#compression).',
+      "`gzip`, `gzip:<1-9>`, `zstd`, `zstd:<1-19>` or `none`. In the file it may also be a mapping such as `{ codec: gzip, level: 6 }`. A gzip level N means output no larger than `gzip -N`'s on log data, on either gzip engine. See [Compression](#compression).",
   }),
   compressionLevel: optionalSetting({
     kind: integer(-Infinity, Infinity, 'must be an integer level of the codec'),
