@@ -12,7 +12,8 @@
  * seconds between scrapes (default 15; 0 none);
  * BENCH_IDLE_NODE_ARGS extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
  * BENCH_IDLE_DAEMON_ARGS extra `crilog daemon` flags (e.g. `--no-per-container-metrics`, to see what a
- * setting costs);
+ * setting costs); BENCH_IDLE_NODE_OPTIONS the daemon's NODE_OPTIONS (default: the image's, from
+ * deploy/Dockerfile, as the DaemonSet and the systemd unit run it; empty: Node's defaults);
  * BENCH_RESULT_FILE where to write the JSON result.
  */
 import { spawn } from 'node:child_process';
@@ -24,6 +25,7 @@ import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { parseDockerfile, runtimeSettings } from '../../scripts/images/dockerfile-settings.mjs';
 import { serveFakeCri } from './fake-cri.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -38,6 +40,13 @@ const SLIDE_S = 60;
 const TARGETS = { 1000: { cpuPercent: 0.3, rssMB: 96 }, 5000: { cpuPercent: 1.5, rssMB: null } };
 const MAIN =
   process.env.CRILOG_BENCH_MAIN ?? fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** NODE_OPTIONS of the image (deploy/Dockerfile's runtime stage): the daemon is measured as it is deployed. */
+const IMAGE_NODE_OPTIONS = new Map(
+  runtimeSettings(
+    parseDockerfile(await readFile(new URL('../../deploy/Dockerfile', import.meta.url), 'utf8')),
+  ).env,
+).get('NODE_OPTIONS');
+const NODE_OPTIONS = process.env.BENCH_IDLE_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS ?? '';
 const log = (msg) => process.stderr.write(`[idle] ${msg}\n`);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -68,7 +77,8 @@ for (const n of COUNTS) {
 const result = {
   title: `Idle cost: ${COUNTS.join(' and ')} containers that write nothing`,
   description:
-    'CPU (share of one core) and peak RSS of the `crilog daemon` process with default settings (10 s passes, directory watches) ' +
+    'CPU (share of one core) and peak RSS of the `crilog daemon` process with default settings (10 s passes, directory watches), ' +
+    'run with the image\'s `NODE_OPTIONS` (`nodeOptions`, from deploy/Dockerfile), ' +
     'against a CRI gRPC server that answers with kubelet-like labels and annotations on containers and pod sandboxes, after a warm-up, ' +
     `/metrics scraped every 15 s. CPU is sampled every second: \`worst60sCpuPercent\` is the worst ${SLIDE_S} s window, \`cpuPercentOfCore\` the whole window. ` +
     'Targets (issue 18): 1000 containers at most 0.3% in any 60 s window and 96 MB RSS; 5000 containers at most 1.5%. ' +
@@ -129,7 +139,7 @@ async function measureIdle(N) {
         '127.0.0.1:0',
         ...(process.env.BENCH_IDLE_DAEMON_ARGS ?? '').split(' ').filter(Boolean),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS } },
     );
     const exited = new Promise((resolve) => daemon.once('exit', (code, signal) => resolve({ code, signal })));
     const metricsAddress = await new Promise((resolve, reject) => {
@@ -201,6 +211,7 @@ async function measureIdle(N) {
     const quickPasses = sample(m, 'crilog_passes_total{result="ok",kind="quick"}') ?? 0;
     const row = {
       containers: N,
+      nodeOptions: NODE_OPTIONS,
       windowS: round(wallMs / 1000, 1),
       worst60sCpuPercent: round(worstPercent, 3),
       cpuPercentOfCore: round(cpuPercent, 3),

@@ -55,6 +55,13 @@ describe('deploy/Dockerfile and scripts/image.sh build the same image', () => {
     expect(Object.fromEntries(settings.env).PATH).toMatch(new RegExp(`^${PREFIX}/bin:`));
   });
 
+  it('tunes Node the same way as the host install (systemd unit): one small young generation', () => {
+    const nodeOptions = Object.fromEntries(settings.env).NODE_OPTIONS;
+    expect(nodeOptions).toBe('--max-semi-space-size=1');
+    const unit = readRepoFile('deploy/systemd/crilog.service');
+    expect([...unit.matchAll(/^Environment=NODE_OPTIONS=(.*)$/gm)].map((m) => m[1])).toEqual([nodeOptions]);
+  });
+
   it('runs npm pack and the production install with the same flags', () => {
     expect(npmCalls(dockerRuns, 'pack')).toHaveLength(1);
     expect(npmCalls(script, 'pack')).toHaveLength(1);
