@@ -78,7 +78,7 @@ const result = {
   title: `Idle cost: ${COUNTS.join(' and ')} containers that write nothing`,
   description:
     'CPU (share of one core) and peak RSS of the `crilog daemon` process with default settings (10 s passes, directory watches), ' +
-    'run with the image\'s `NODE_OPTIONS` (`nodeOptions`, from deploy/Dockerfile), ' +
+    "run with the image's `NODE_OPTIONS` (`nodeOptions`, from deploy/Dockerfile), " +
     'against a CRI gRPC server that answers with kubelet-like labels and annotations on containers and pod sandboxes, after a warm-up, ' +
     `/metrics scraped every 15 s. CPU is sampled every second: \`worst60sCpuPercent\` is the worst ${SLIDE_S} s window, \`cpuPercentOfCore\` the whole window. ` +
     'Targets (issue 18): 1000 containers at most 0.3% in any 60 s window and 96 MB RSS; 5000 containers at most 1.5%. ' +
@@ -240,7 +240,7 @@ async function measureIdle(N) {
     };
     log(JSON.stringify(row));
     log(`CPU ms per second: ${perSecond.join(' ')}`);
-    log(`RSS MiB per second: ${rssPerSecond.join(" ")}`);
+    log(`RSS MiB per second: ${rssPerSecond.join(' ')}`);
     return { row, runtimeCalls: { ...cri.calls } };
   } finally {
     if (daemon && daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
