@@ -59,7 +59,10 @@ export class Daemon {
   readonly metrics: CrilogMetrics;
   readonly #opts: DaemonOptions;
   readonly #log: Logger;
-  readonly #disk = new DiskUsage();
+  /** Rotated files of watched containers are listed again when their watch saw a change (`onRotatedChange`). */
+  readonly #disk = new DiskUsage(undefined, undefined, undefined, {
+    watched: (id) => this.#trigger?.watches(id) ?? false,
+  });
   readonly #seen = new Map<string, Seen>();
   /** The runtime as the manager sees it; its latest listing names containers for the metrics. */
   #logPaths: LogPathCachingRuntime | undefined;
@@ -244,6 +247,7 @@ export class Daemon {
         this.#disk.observeLive(id, size);
       },
       onCheck: (source) => this.metrics.triggerChecks.inc({ source }),
+      onRotatedChange: (id) => this.#disk.invalidate(id),
     });
     this.#discovery = new LogRootWatcher({
       roots: this.config.logRoots,

@@ -121,6 +121,25 @@ describe('Daemon HTTP endpoints', () => {
     });
   });
 
+  it('counts rotated files someone else deleted in crilog_log_bytes_on_disk at the next scrape (the watch saw it)', async () => {
+    const { daemon, logPath } = await setup();
+    await startAndPass(daemon);
+    const bytes = async () => sample((await get(daemon, '/metrics')).text, 'crilog_log_bytes_on_disk');
+    expect(await bytes()).toBeGreaterThan(0);
+    const dir = path.dirname(logPath);
+    const deadline = performance.now() + 15_000;
+    // Retried: a compression still in flight may write its .gz after a deletion.
+    for (;;) {
+      for (const f of await fsp.readdir(dir))
+        if (f.startsWith('0.log.')) await fsp.rm(path.join(dir, f), { force: true });
+      const live = (await fsp.stat(logPath)).size;
+      // Not the age-based re-listing (minutes): the directory's watch told.
+      if ((await bytes()) === live) break;
+      expect(performance.now(), 'bytes on disk still count the deleted files').toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   it('is not ready while the runtime cannot list containers, and ready again once it can', async () => {
     const { daemon, runtime } = await setup();
     await startAndPass(daemon);

@@ -132,6 +132,37 @@ describe('LogTrigger bookkeeping', () => {
     expect(lt.watchedDirectories).toBe(0);
   });
 
+  it("tells whose rotated files changed in a watched directory, not a live log's writes", () => {
+    const listeners = new Map<string, (event: string, name: string | null) => void>();
+    const changed: string[] = [];
+    const lt = new LogTrigger({
+      check: async (id) => ({ id, action: 'none' }),
+      watch: (dir, l) => {
+        listeners.set(dir, l);
+        return { close: () => {}, on: () => undefined as never };
+      },
+      onRotatedChange: (id) => changed.push(id),
+    });
+    cleanup.push(() => lt.close());
+    lt.update([
+      { id: 'a', logPath: '/logs/p/a/0.log', limit: 1 << 30 },
+      { id: 'b', logPath: '/logs/p/a/1.log', limit: 1 << 30 },
+    ]);
+    expect(lt.watches('a')).toBe(true);
+    expect(lt.watches('gone')).toBe(false);
+    // What happened before the watch began was not seen.
+    expect(changed.splice(0)).toEqual(['a', 'b']);
+    const event = listeners.get('/logs/p/a')!;
+    event('change', '0.log');
+    event('rename', 'unrelated.txt');
+    expect(changed).toEqual([]);
+    event('rename', '0.log.20260101-000000.gz');
+    event('rename', '1.log.20260101-000000');
+    expect(changed).toEqual(['a', 'b']);
+    event('rename', null);
+    expect(changed).toEqual(['a', 'b', 'a', 'b']);
+  });
+
   it('backs off after a failed check instead of hammering the runtime', async () => {
     const dir = await tempDir('crilog-trigger-');
     const logPath = path.join(dir, '0.log');

@@ -41,6 +41,11 @@ export interface LogTriggerOptions {
   onSize?(id: string, size: number, limit: number): void;
   /** Told every check the trigger ran. */
   onCheck?(source: 'watch' | 'poll', report: ContainerReport): void;
+  /**
+   * Told when a name of a watched container's rotations (`<live log>.*`) changed in its directory, by
+   * crilog or by anyone else: what its rotated files hold on disk may have changed (metrics).
+   */
+  onRotatedChange?(id: string): void;
 }
 
 interface Entry {
@@ -82,8 +87,8 @@ const defaultSize = async (file: string) => (await lstat(file)).size;
  * without change events) the log is instead stat'ed on a schedule derived from its observed write rate.
  */
 export class LogTrigger implements ChangeTracker {
-  readonly #opts: Required<Omit<LogTriggerOptions, 'onSize' | 'onCheck'>> &
-    Pick<LogTriggerOptions, 'onSize' | 'onCheck'>;
+  readonly #opts: Required<Omit<LogTriggerOptions, 'onSize' | 'onCheck' | 'onRotatedChange'>> &
+    Pick<LogTriggerOptions, 'onSize' | 'onCheck' | 'onRotatedChange'>;
   readonly #dirs = new Map<string, DirWatch>();
   readonly #byId = new Map<string, Entry>();
   #closed = false;
@@ -105,6 +110,12 @@ export class LogTrigger implements ChangeTracker {
     let n = 0;
     for (const d of this.#dirs.values()) if (d.watcher) n++;
     return n;
+  }
+
+  /** Whether a container's directory is watched now (its changes are seen as they happen). */
+  watches(id: string): boolean {
+    const entry = this.#byId.get(id);
+    return entry !== undefined && entry.mode === 'watch' && this.#dirs.get(entry.dir)?.watcher !== undefined;
   }
 
   /** Containers on the rate-based schedule. */
@@ -163,6 +174,9 @@ export class LogTrigger implements ChangeTracker {
     if (!dw.watcher) {
       entry.mode = 'poll';
       this.#schedule(entry, 0);
+    } else {
+      // Changes before the watch began went unseen too.
+      this.#opts.onRotatedChange?.(target.id);
     }
   }
 
@@ -236,7 +250,12 @@ export class LogTrigger implements ChangeTracker {
     const dw = this.#dirs.get(dir);
     if (!dw) return;
     // Anything in the directory (a deleted rotation, a leftover .tmp) is a reason for the next pass to look.
-    for (const entry of dw.entries.values()) entry.changes++;
+    for (const entry of dw.entries.values()) {
+      entry.changes++;
+      // Without a name (the kernel dropped it) any of them may have changed.
+      if (filename === null || (filename !== entry.name && filename.startsWith(`${entry.name}.`)))
+        this.#opts.onRotatedChange?.(entry.target.id);
+    }
     if (filename === null) {
       for (const entry of dw.entries.values()) this.#poke(entry);
       return;
