@@ -49,6 +49,7 @@ const MISNAMED_DEFAULTS = [
  * generated from them (`npm run docs:metrics`).
  */
 export class CrilogMetrics {
+  /** Node-wide and process metrics; the per-container families are outside it (`exposition()` has all). */
   readonly registry = new Registry();
   readonly rotations: Counter<'outcome'>;
   readonly rotationDuration: Histogram;

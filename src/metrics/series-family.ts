@@ -104,8 +104,8 @@ export class SeriesFamily implements Metric {
       if (value !== undefined) parts.push(`${name}="${escapeLabel(value)}"`);
     }
     const text = parts.length > 0 ? `{${parts.join(',')}}` : '';
-    // Label objects are frozen in practice (ContainerSeries never mutates one); a caller that did
-    // mutate one would be caught by the WeakMap returning the old text, so only cache frozen ones.
+    // Only frozen label objects are remembered (ContainerSeries freezes its own): a mutable one could
+    // change after its text was cached, and would then be rendered with its old values.
     if (Object.isFrozen(labels)) this.#rendered.set(labels, text);
     return text;
   }
