@@ -82,6 +82,8 @@ export async function checkContainer(
   const policy = ctx.policyFor(status);
   const running = status.state === 'running';
   const report: ContainerReport = { id, logPath, state: status.state, action: 'none', limit: policy.maxSize };
+  if (policy.maxAgeMs !== null || (policy.maxIntervalMs ?? null) !== null || ctx.options.minRotatedAgeMs > 0)
+    report.timeBound = true;
   try {
     let st = await lstatOrNull(ctx, logPath);
     if (!st && running) {

@@ -49,6 +49,7 @@ async function setup(
   verifyEvery = 1000,
   listing?: { discovery: Discovery; listEvery: number },
   fs: FileSystem = nodeFileSystem,
+  extra: { maxAge?: string } = {},
 ) {
   const dir = await tempDir('crilog-sched-');
   const runtime = new FakeRuntime();
@@ -61,7 +62,14 @@ async function setup(
   runtime.add('stopped', path.join(dir, 'stopped.log'), 'exited');
   // A fake clock: a pass runs only when the test asks for one, so nothing moves while a test writes.
   const clock = new FakeClock();
-  const manager = new ContainerLogManager({ runtime, clock, fs, maxSize: '1Mi', monitorInterval: INTERVAL });
+  const manager = new ContainerLogManager({
+    runtime,
+    clock,
+    fs,
+    maxSize: '1Mi',
+    monitorInterval: INTERVAL,
+    ...extra,
+  });
   const tracker = new Tracker();
   const events: { kind: 'full' | 'quick'; report: PassReport; unchanged?: boolean }[] = [];
   const waiters: (() => void)[] = [];
@@ -97,7 +105,7 @@ async function setup(
     }
     return events.slice(0, n);
   };
-  return { runtime, tracker, scheduler, passes, events, listErrors };
+  return { runtime, tracker, scheduler, passes, events, listErrors, manager };
 }
 
 describe('PassScheduler', () => {
@@ -200,15 +208,75 @@ describe('PassScheduler', () => {
     scheduler.start();
     await passes(1);
     expect(statuses()).toEqual([1, 1, 1, 1]);
-    // Two cycles of three quick passes: no full pass, yet each container is checked once per cycle.
+    // Two cycles of three quick passes: no full pass, yet each container is looked at once per cycle:
+    // checked in the first, and in the second only if something changed since (here only the stopped
+    // one, which has no last report to compare with, is checked again).
     const all = await passes(7);
     expect(all.slice(1).map((p) => p.kind)).toEqual(Array(6).fill('quick'));
-    expect(statuses()).toEqual([3, 3, 3, 3]);
+    expect(statuses()).toEqual([2, 2, 2, 3]);
     // A container removed: the next cycle starts with the manager's full pass, which prunes it.
     runtime.containers.delete('c');
     discovery.changed = true;
     const more = await passes(11);
     expect(more.slice(7).map((p) => p.kind)).toContain('full');
+  });
+
+  it('checks a quiet container again in its slice only once its directory or live log changed', async () => {
+    const discovery = new Discovery();
+    const { runtime, scheduler, passes } = await setup(3, 1000, { discovery, listEvery: 1000 });
+    const statusOfA = () => runtime.count('containerStatus', 'a');
+    scheduler.start();
+    await passes(7); // the full pass, a cycle that finds every container quiet, a cycle that skips them
+    expect(statusOfA()).toBe(2);
+    // Rotated files appear (a kubelet's rotations, say): the next look differs, so "a" is checked and
+    // the older raw rotation compressed (the newest stays raw, as the kubelet keeps it).
+    const logPath = runtime.containers.get('a')!.logPath;
+    await fsp.writeFile(`${logPath}.20260101-000000`, 'old\n');
+    await fsp.writeFile(`${logPath}.20260101-000001`, 'newer\n');
+    await passes(10);
+    expect(statusOfA()).toBe(3);
+    const raw = `${logPath}.20260101-000000`;
+    const exists = (p: string) =>
+      fsp.access(p).then(
+        () => true,
+        () => false,
+      );
+    let n = 10;
+    while ((await exists(raw)) || !(await exists(`${raw}.gz`))) await passes(++n);
+    // The compression changed the directory again: checked at most once more, then quiet for good.
+    const checked = statusOfA();
+    await passes(n + 6);
+    const settled = statusOfA();
+    expect(settled - checked).toBeLessThanOrEqual(1);
+    await passes(n + 12);
+    expect(statusOfA()).toBe(settled);
+  });
+
+  it('never skips the check of a container whose policy time can make due (maxAge)', async () => {
+    const discovery = new Discovery();
+    const { runtime, scheduler, passes } = await setup(
+      3,
+      1000,
+      { discovery, listEvery: 1000 },
+      nodeFileSystem,
+      {
+        maxAge: '7d',
+      },
+    );
+    scheduler.start();
+    await passes(7);
+    expect(['a', 'b', 'c'].map((id) => runtime.count('containerStatus', id))).toEqual([3, 3, 3]);
+  });
+
+  it('forgets every quiet container when the options change (a live reload)', async () => {
+    const discovery = new Discovery();
+    const { runtime, scheduler, passes, manager } = await setup(3, 1000, { discovery, listEvery: 1000 });
+    scheduler.start();
+    await passes(7);
+    expect(runtime.count('containerStatus', 'a')).toBe(2);
+    manager.reconfigure({ maxSize: '2Mi', monitorInterval: INTERVAL });
+    await passes(10);
+    expect(runtime.count('containerStatus', 'a')).toBe(3);
   });
 
   it('reports a quick pass as unchanged only when the same containers were all found as before', async () => {

@@ -52,6 +52,11 @@ export interface ContainerReport {
    * (`minRotationInterval`) held the rotation back: check again after this many ms.
    */
   retryInMs?: number;
+  /**
+   * Set when the container's policy has a rule that time alone can make due (`maxAge`, `maxInterval`,
+   * `minRotatedAge`): its logs may need work later even if nothing on disk changes.
+   */
+  timeBound?: true;
   error?: Error;
 }
 

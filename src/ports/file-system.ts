@@ -1,4 +1,4 @@
-import { constants, lstatSync, promises as fsp, type Stats } from 'node:fs';
+import { constants, lstatSync, promises as fsp, readdirSync, type Stats } from 'node:fs';
 
 /**
  * The filesystem operations rotation performs, as a port so tests can inject faults (ENOSPC, EIO,
@@ -25,6 +25,8 @@ export interface FileSystem {
    * use `lstat`.
    */
   sizeSync?(path: string): number | undefined;
+  /** Optional, for the same idle passes: the names in `dir`, read synchronously; undefined when unreadable. */
+  readdirSync?(dir: string): string[] | undefined;
 }
 
 /** `O_NOFOLLOW` where the platform has it: opening a symlink then fails with ELOOP. */
@@ -53,6 +55,13 @@ export const nodeFileSystem: FileSystem = {
   sizeSync(p) {
     try {
       return lstatSync(p, { throwIfNoEntry: false })?.size;
+    } catch {
+      return undefined;
+    }
+  },
+  readdirSync(dir) {
+    try {
+      return readdirSync(dir);
     } catch {
       return undefined;
     }
