@@ -30,6 +30,11 @@ const { CompressionPool } = await import('../../dist/index.js');
 const engine = new CompressionPool().gzipEngine;
 
 const log = (/** @type {string} */ msg) => console.error(`[rotation] ${msg}`);
+if (engine !== 'libdeflate')
+  log(
+    'warning: the libdeflate binding is not built, so crilog compresses on zlib here ' +
+      '(install libdeflate-dev and run `node native/libdeflate/build.mjs`)',
+  );
 
 /** @type {import('./contenders.mjs').Contender[]} */
 const baseContenders = [
