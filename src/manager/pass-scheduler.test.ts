@@ -252,6 +252,18 @@ describe('PassScheduler', () => {
     expect(statusOfA()).toBe(settled);
   });
 
+  it('checks a container whose directory holds more entries than it looks at synchronously, every cycle', async () => {
+    const discovery = new Discovery();
+    const { runtime, scheduler, passes } = await setup(3, 1000, { discovery, listEvery: 1000 });
+    // Files that are no rotations of the log: the check leaves them, so only the size of the listing
+    // keeps "b" from being skipped as quiet.
+    const dir = path.dirname(runtime.containers.get('b')!.logPath);
+    await Promise.all(Array.from({ length: 70 }, (_, i) => fsp.writeFile(path.join(dir, `other-${i}`), '')));
+    scheduler.start();
+    await passes(10);
+    expect(['a', 'b'].map((id) => runtime.count('containerStatus', id))).toEqual([2, 4]);
+  });
+
   it('never skips the check of a container whose policy time can make due (maxAge)', async () => {
     const discovery = new Discovery();
     const { runtime, scheduler, passes } = await setup(

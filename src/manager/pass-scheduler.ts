@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { TimerHandle } from '../ports/clock.js';
 import type { ContainerInfo } from '../ports/runtime-service.js';
@@ -315,16 +316,23 @@ export class PassScheduler {
   }
 }
 
+/** More entries than a container directory holds (live logs of restarts, `maxFiles` rotations, leftovers). */
+const QUIET_DIR_LIMIT = 64;
+
 /**
- * What a quiet container's spread full check compares: the live log's size and the names in its
- * directory, read synchronously; undefined when the file-system port cannot or the reads fail.
+ * What a quiet container's spread full check compares: a digest of the live log's size and the names
+ * in its directory, read synchronously (a fixed 44 characters per container, whatever the names);
+ * undefined when the file-system port cannot, the reads fail or the directory holds too many entries.
  */
 function dirState(options: NormalizedOptions, logPath: string): string | undefined {
   const { fs } = options;
   if (!fs.sizeSync || !fs.readdirSync) return undefined;
   const size = fs.sizeSync(logPath);
-  const names = size === undefined ? undefined : fs.readdirSync(path.dirname(logPath));
-  return names === undefined ? undefined : `${size}/${names.join('/')}`;
+  const names = size === undefined ? undefined : fs.readdirSync(path.dirname(logPath), QUIET_DIR_LIMIT);
+  if (names === undefined) return undefined;
+  return createHash('sha256')
+    .update(`${size}/${names.join('/')}`)
+    .digest('base64');
 }
 
 /** A stable spread of the ids: modulo a cycle's length, which quick pass of the cycle handles `id`. */

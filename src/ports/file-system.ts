@@ -1,4 +1,4 @@
-import { constants, lstatSync, promises as fsp, readdirSync, type Stats } from 'node:fs';
+import { constants, lstatSync, opendirSync, promises as fsp, type Stats } from 'node:fs';
 
 /**
  * The filesystem operations rotation performs, as a port so tests can inject faults (ENOSPC, EIO,
@@ -25,8 +25,12 @@ export interface FileSystem {
    * use `lstat`.
    */
   sizeSync?(path: string): number | undefined;
-  /** Optional, for the same idle passes: the names in `dir`, read synchronously; undefined when unreadable. */
-  readdirSync?(dir: string): string[] | undefined;
+  /**
+   * Optional, for the same idle passes: the names in `dir`, read synchronously; undefined when it
+   * cannot be read or holds more than `limit` entries (a flooded directory must not block the event
+   * loop: it gets the asynchronous check instead).
+   */
+  readdirSync?(dir: string, limit: number): string[] | undefined;
 }
 
 /** `O_NOFOLLOW` where the platform has it: opening a symlink then fails with ELOOP. */
@@ -59,9 +63,19 @@ export const nodeFileSystem: FileSystem = {
       return undefined;
     }
   },
-  readdirSync(dir) {
+  readdirSync(dir, limit) {
     try {
-      return readdirSync(dir);
+      const handle = opendirSync(dir);
+      try {
+        const names: string[] = [];
+        for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
+          if (names.length === limit) return undefined;
+          names.push(entry.name);
+        }
+        return names;
+      } finally {
+        handle.closeSync();
+      }
     } catch {
       return undefined;
     }
