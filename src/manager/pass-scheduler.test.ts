@@ -6,6 +6,7 @@ import { FakeRuntime } from '../../test/helpers/fake-runtime.js';
 import { tempDir } from '../../test/helpers/tmpdir.js';
 import { RuntimeUnavailableError } from '../errors/crilog-error.js';
 import { nodeFileSystem, type FileSystem } from '../ports/file-system.js';
+import type { ContainerInfo } from '../ports/runtime-service.js';
 import { ContainerLogManager } from './container-log-manager.js';
 import type { PassReport } from './types.js';
 import { PassScheduler, type ChangeSnapshot, type ChangeTracker } from './pass-scheduler.js';
@@ -50,6 +51,8 @@ async function setup(
   listing?: { discovery: Discovery; listEvery: number },
   fs: FileSystem = nodeFileSystem,
   extra: { maxAge?: string } = {},
+  /** Hand out an unchanged container's entry again at each listing, as the CRI adapter does. */
+  keepEntries = false,
 ) {
   const dir = await tempDir('crilog-sched-');
   const runtime = new FakeRuntime();
@@ -83,7 +86,14 @@ async function setup(
   manager.on('runtime-error', (e) => listErrors.push(e.error));
   let lastList: Awaited<ReturnType<FakeRuntime['listContainers']>> | undefined;
   const listed = runtime.listContainers.bind(runtime);
-  runtime.listContainers = async () => (lastList = await listed());
+  const kept = new Map<string, ContainerInfo>();
+  const same = (c: ContainerInfo) => {
+    const before = kept.get(c.id);
+    if (before && JSON.stringify(before) === JSON.stringify(c)) return before;
+    kept.set(c.id, c);
+    return c;
+  };
+  runtime.listContainers = async () => (lastList = (await listed()).map((c) => (keepEntries ? same(c) : c)));
   const scheduler = new PassScheduler({
     ...(listing
       ? { discovery: listing.discovery, listEvery: listing.listEvery, lastListed: () => lastList }
@@ -307,6 +317,27 @@ describe('PassScheduler', () => {
     while (sizeOfB((await passes(n))[n - 1]!) !== 5) n++;
     const [grown, after] = (await passes(n + 1)).slice(n - 1);
     expect([grown!.unchanged, after!.unchanged]).toEqual([false, true]);
+  });
+
+  it('reports a pass that listed as unchanged when the runtime handed out the same entries, stopped ones included', async () => {
+    for (const keepEntries of [false, true]) {
+      const discovery = new Discovery();
+      const { scheduler, passes, runtime } = await setup(
+        1000,
+        1000,
+        { discovery, listEvery: 2 },
+        nodeFileSystem,
+        {},
+        keepEntries,
+      );
+      scheduler.start();
+      // A full pass, then quick ones; the even ones list. The stopped container spoils none of them.
+      const unchanged = (await passes(7)).slice(1).map((p) => p.unchanged);
+      expect(unchanged).toEqual(
+        keepEntries ? [false, true, true, true, true, true] : [false, false, true, false, true, false],
+      );
+      expect(runtime.count('listContainers')).toBe(4);
+    }
   });
 
   it('does nothing when rotation is off', async () => {

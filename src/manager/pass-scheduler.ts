@@ -79,6 +79,8 @@ export class PassScheduler {
   /** The container list `#remember` last followed. */
   #rememberedList: readonly ContainerInfo[] | undefined;
   readonly #last = new Map<string, ContainerReport>();
+  /** The report of each container last reported as skipped (not running), handed out again. */
+  readonly #skipped = new Map<string, ContainerReport>();
   /** Per container, its `dirState` just before a quiet full check (see `#checkedAgain`). */
   readonly #quiet = new Map<string, string>();
   /** The options the quiet states were found under. */
@@ -198,8 +200,12 @@ export class PassScheduler {
       const hash = hashOf(container.id);
       if (slice >= 0 && hash % this.#o.fullPassEvery === slice)
         check(i, last ? this.#checkedAgain(last, reused) : this.#o.manager.checkContainer(container.id));
-      else if (container.state !== 'running') reports[i] = { id: container.id, action: 'skipped' };
-      else if (last && !this.#o.tracker!.needsCheck(container.id)) {
+      else if (container.state !== 'running') {
+        // A stopped container's report is the same every pass; a fresh one would make no pass unchanged.
+        const before = this.#skipped.get(container.id);
+        if (before) reuse(i, before);
+        else reports[i] = { id: container.id, action: 'skipped' };
+      } else if (last && !this.#o.tracker!.needsCheck(container.id)) {
         if (hash % this.#o.verifyEvery !== verifySlice) reuse(i, last);
         else if (!fs.sizeSync) check(i, this.#verified(last, reused));
         // Most verified logs are as they were: looked at synchronously, they cost no promise at all.
@@ -208,7 +214,7 @@ export class PassScheduler {
       } else check(i, this.#o.manager.checkContainer(container.id));
     }
     if (pending.length > 0) await Promise.all(pending);
-    const unchanged = list === this.#rememberedList && reused.size === list.length;
+    const unchanged = sameList(list, this.#rememberedList) && reused.size === list.length;
     this.#remember(reports, list);
     this.#o.tracker!.markChecked(snapshot);
     const report = { startedAt, durationMs: performance.now() - started, containers: reports };
@@ -275,12 +281,14 @@ export class PassScheduler {
 
   /**
    * Keeps each container's last report, as it stands now (a rotation is not repeated when reused).
-   * `list` is the container list the reports follow: when it is the one of the previous pass, no
+   * `list` is the container list the reports follow: when it holds the previous pass's entries, no
    * container can have disappeared, and a pass that changed nothing costs no work here.
    */
   #remember(reports: readonly ContainerReport[], list: readonly ContainerInfo[] | undefined): void {
     let changed = false;
     for (const report of reports) {
+      if (report.action === 'skipped') this.#skipped.set(report.id, report);
+      else this.#skipped.delete(report.id);
       if (this.#last.get(report.id) === report) continue;
       if (report.action === 'failed' || report.action === 'skipped' || report.logPath === undefined) {
         this.#quiet.delete(report.id);
@@ -296,7 +304,7 @@ export class PassScheduler {
         size: report.action === 'rotated' ? 0 : (report.size ?? 0),
       });
     }
-    if (list === undefined || list !== this.#rememberedList) {
+    if (list === undefined || !sameList(list, this.#rememberedList)) {
       changed = true;
       const seen = new Set<string>();
       for (const r of reports) seen.add(r.id);
@@ -306,6 +314,7 @@ export class PassScheduler {
           this.#quiet.delete(id);
           this.#removed = true;
         }
+      for (const id of this.#skipped.keys()) if (!seen.has(id)) this.#skipped.delete(id);
     }
     this.#rememberedList = list;
     if (changed && this.#o.discovery) {
@@ -314,6 +323,18 @@ export class PassScheduler {
       this.#o.discovery.setKnownLogs(logs);
     }
   }
+}
+
+/**
+ * The same containers in the same order, each exactly as listed before. A runtime that hands out an
+ * unchanged container's entry again (the CRI adapter does) makes a safety-net listing of an idle node
+ * cost the passes after it nothing, like a pass that did not list.
+ */
+function sameList(list: readonly ContainerInfo[], before: readonly ContainerInfo[] | undefined): boolean {
+  if (list === before) return true;
+  if (before === undefined || list.length !== before.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== before[i]) return false;
+  return true;
 }
 
 /** More entries than a container directory holds (live logs of restarts, `maxFiles` rotations, leftovers). */

@@ -187,6 +187,84 @@ describe('CriRuntimeService against an in-process CRI server', () => {
     expect(sandboxCalls).toEqual(['pod-1', 'pod-2']);
   });
 
+  it("hands out the last listing's entries for containers whose bytes did not change, and decodes the rest", async () => {
+    let listed: object[] = [
+      { id: 'c-1', pod_sandbox_id: 'pod-1', state: 'CONTAINER_RUNNING', labels: { a: '1' } },
+      { id: 'c-2', pod_sandbox_id: 'pod-1', state: 'CONTAINER_RUNNING' },
+      { id: 'c-3', state: 'CONTAINER_RUNNING' },
+    ];
+    let sandboxesAnswer = false;
+    await fakeRuntime({
+      ...handlers,
+      ListContainers: () => ({ containers: listed }),
+      ListPodSandbox: () => {
+        if (!sandboxesAnswer) throw { code: grpc.status.UNAVAILABLE, details: 'busy' };
+        return { items: [{ id: 'pod-1', annotations: { 'crilog.io/max-files': '4' } }] };
+      },
+    });
+    const rt = service();
+    const first = await rt.listContainers();
+    const second = await rt.listContainers();
+    expect(second).not.toBe(first);
+    second.forEach((c, i) => expect(c).toBe(first[i]));
+    // Entries are shared between listings, so nobody may change them.
+    expect(Object.isFrozen(first[0]) && Object.isFrozen(first[0]!.labels)).toBe(true);
+    expect(Object.isFrozen(first[0]!.annotations)).toBe(true);
+    // The sandbox answers at last: its containers are rebuilt with its annotations, the other is not.
+    sandboxesAnswer = true;
+    const third = await rt.listContainers();
+    expect(third.map((c) => c.annotations)).toEqual([
+      { 'crilog.io/max-files': '4' },
+      { 'crilog.io/max-files': '4' },
+      {},
+    ]);
+    expect(third[2]).toBe(first[2]);
+    // One stops, one goes, one comes: only those differ.
+    listed = [
+      { id: 'c-4', state: 'CONTAINER_CREATED' },
+      { id: 'c-2', pod_sandbox_id: 'pod-1', state: 'CONTAINER_EXITED' },
+      { id: 'c-3', state: 'CONTAINER_RUNNING' },
+    ];
+    const fourth = await rt.listContainers();
+    expect(fourth.map((c) => [c.id, c.state])).toEqual([
+      ['c-4', 'created'],
+      ['c-2', 'exited'],
+      ['c-3', 'running'],
+    ]);
+    expect(fourth[1]!.annotations).toEqual({ 'crilog.io/max-files': '4' });
+    expect(fourth[2]).toBe(first[2]);
+    // The same answer again, every sandbox known: the same entries, in a list of its own.
+    const fifth = await rt.listContainers();
+    expect(fifth).not.toBe(fourth);
+    fifth.forEach((c, i) => expect(c).toBe(fourth[i]));
+  });
+
+  it('fails a listing it cannot decode with a runtime error naming the endpoint', async () => {
+    const { RuntimeService } = loadRuntimeV1();
+    const garbled = { ...RuntimeService.service };
+    garbled.ListContainers = {
+      ...garbled.ListContainers!,
+      responseSerialize: () => Buffer.from([0x0a, 5, 1]),
+    };
+    const server = new grpc.Server();
+    server.addService(garbled, {
+      ListContainers: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, {}),
+    });
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+    cleanups.push(() => server.forceShutdown());
+    const err = await service()
+      .listContainers()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as Error).message).toMatch(
+      /ListContainers from "unix:\/\/.*cri\.sock" returned a response that is not/,
+    );
+  });
+
   it('still lists containers when the runtime cannot list sandboxes', async () => {
     await fakeRuntime({
       ...handlers,

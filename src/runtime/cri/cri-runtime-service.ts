@@ -8,9 +8,16 @@ import type {
   RuntimeService,
 } from '../../ports/runtime-service.js';
 import { parseRuntimeEndpoint, resolveRuntimeEndpoint, type RuntimeEndpoint } from '../../units/endpoint.js';
-import { createRuntimeClient, unaryCall, type ChannelOptions } from './grpc-client.js';
+import {
+  createRuntimeClient,
+  decodeResponse,
+  rawUnaryCall,
+  unaryCall,
+  type ChannelOptions,
+} from './grpc-client.js';
 import { grpcStatusName, mapGrpcError } from './grpc-errors.js';
 import type {
+  CriContainer,
   CriContainerMetadata,
   CriContainerState,
   CriContainerStatusResponse,
@@ -18,6 +25,7 @@ import type {
   CriListPodSandboxResponse,
   CriVersionResponse,
 } from './messages.js';
+import { splitListedContainers, type RawContainer } from './listed-containers.js';
 import { describeProbe, probeSocket } from './probe-socket.js';
 
 /** Default deadline of every CRI call. */
@@ -60,6 +68,14 @@ interface SandboxFacts {
   policy: Record<string, string>;
 }
 
+/** A container as the last listing had it: its bytes, and what was made of them with which sandbox. */
+interface ListedEntry {
+  bytes: Buffer;
+  cri: CriContainer;
+  sandbox: SandboxFacts | undefined;
+  info: ContainerInfo | undefined;
+}
+
 const STATES: Readonly<Record<CriContainerState, ContainerState>> = {
   CONTAINER_CREATED: 'created',
   CONTAINER_RUNNING: 'running',
@@ -84,6 +100,10 @@ export class CriRuntimeService implements RuntimeService {
    * fixed when the kubelet creates it, so each sandbox is looked up once, not at every list.
    */
   readonly #sandboxes = new Map<string, SandboxFacts>();
+  /** Every container of the last listing, by id: what lets the next one decode only what changed. */
+  #listed = new Map<string, ListedEntry>();
+  /** The last listing's bytes and what they made, when each of its sandboxes was learnt. */
+  #lastListing: { bytes: Buffer; list: readonly ContainerInfo[] } | undefined;
   /** The endpoint in use. */
   readonly endpoint: RuntimeEndpoint;
   /** Deadline of each call in ms. */
@@ -109,14 +129,22 @@ export class CriRuntimeService implements RuntimeService {
   }
 
   /** Calls a CRI method with the deadline (`callTimeoutMs` unless given), mapping failures to typed errors. */
-  protected async call<Res>(
+  protected call<Res>(
     method: string,
     request: object,
     containerId?: string,
     timeoutMs: number = this.callTimeoutMs,
   ): Promise<Res> {
+    return this.#mapped(method, containerId, () => unaryCall<Res>(this.client, method, request, timeoutMs));
+  }
+
+  async #mapped<Res>(
+    method: string,
+    containerId: string | undefined,
+    call: () => Promise<Res>,
+  ): Promise<Res> {
     try {
-      return await unaryCall<Res>(this.client, method, request, timeoutMs);
+      return await call();
     } catch (err) {
       throw mapGrpcError(err, {
         method,
@@ -178,24 +206,77 @@ export class CriRuntimeService implements RuntimeService {
    * `crilog.io/*` annotations of each container's sandbox are merged under the container's own.
    */
   async listContainers(): Promise<ContainerInfo[]> {
-    const res = await this.call<CriListContainersResponse>('ListContainers', { filter: {} });
+    const method = 'ListContainers';
+    const bytes = await this.#mapped(method, undefined, () =>
+      rawUnaryCall(this.client, method, { filter: {} }, this.callTimeoutMs),
+    );
+    // On an idle node the whole answer is byte for byte the last one: one comparison, nothing decoded.
+    if (this.#lastListing?.bytes.equals(bytes)) return [...this.#lastListing.list];
+    this.#lastListing = undefined;
+    const raw = splitListedContainers(bytes);
+    // Bytes the scanner does not understand are decoded whole: the decoder says what is wrong with them.
+    const entries = raw
+      ? this.#entriesOf(raw)
+      : new Map(this.#decoded(bytes).map((c) => [c.id, this.#entryOf(c)]));
     this.#sandboxOf.clear();
     const wanted = new Set<string>();
-    for (const c of res.containers) {
-      this.#sandboxOf.set(c.id, c.pod_sandbox_id);
-      if (c.pod_sandbox_id) wanted.add(c.pod_sandbox_id);
+    for (const [id, { cri }] of entries) {
+      this.#sandboxOf.set(id, cri.pod_sandbox_id);
+      if (cri.pod_sandbox_id) wanted.add(cri.pod_sandbox_id);
     }
     await this.#learnSandboxes(wanted);
-    return res.containers.map((c) => {
-      const sandbox = this.#sandboxes.get(c.pod_sandbox_id);
-      return {
-        id: c.id,
-        state: mapContainerState(c.state),
-        labels: c.labels ?? {},
-        annotations: { ...sandbox?.policy, ...c.annotations },
-        ...withMetadata(c.metadata, sandbox),
-      };
+    this.#listed = raw ? entries : new Map();
+    const list: ContainerInfo[] = [];
+    for (const entry of entries.values()) {
+      const sandbox = this.#sandboxes.get(entry.cri.pod_sandbox_id);
+      // A container's info is rebuilt only if its bytes or what its sandbox told changed.
+      if (!entry.info || entry.sandbox !== sandbox) {
+        entry.sandbox = sandbox;
+        entry.info = toInfo(entry.cri, sandbox);
+      }
+      list.push(entry.info);
+    }
+    // A sandbox that could not be looked up is asked for again by the next listing, whatever its bytes.
+    let learnt = raw !== undefined;
+    for (const id of wanted) learnt &&= this.#sandboxes.has(id);
+    if (learnt) this.#lastListing = { bytes, list };
+    return list;
+  }
+
+  /** The listing's containers by id, reusing what the last listing made of bytes that did not change. */
+  #entriesOf(raw: readonly RawContainer[]): Map<string, ListedEntry> {
+    const same = raw.map((c) => {
+      const last = this.#listed.get(c.id);
+      return last?.info && last.bytes.equals(c.bytes) ? last : undefined;
     });
+    const changed = raw.filter((_, i) => !same[i]);
+    // The parts are one-container responses, so the changed ones decode together as one response.
+    const decoded = changed.length === 0 ? [] : this.#decoded(Buffer.concat(changed.map((c) => c.bytes)));
+    const entries = new Map<string, ListedEntry>();
+    let next = 0;
+    // In the runtime's order, which callers may show.
+    raw.forEach((c, i) => {
+      const last = same[i];
+      if (last) last.bytes = c.bytes;
+      entries.set(c.id, last ?? this.#entryOf(decoded[next++]!, c.bytes));
+    });
+    return entries;
+  }
+
+  #entryOf(cri: CriContainer, bytes: Buffer = Buffer.alloc(0)): ListedEntry {
+    return { bytes, cri, sandbox: undefined, info: undefined };
+  }
+
+  #decoded(bytes: Buffer): CriContainer[] {
+    try {
+      return decodeResponse<CriListContainersResponse>(this.client, 'ListContainers', bytes).containers;
+    } catch (err) {
+      throw new RuntimeError(
+        `CRI ListContainers from "${this.endpoint.raw}" returned a response that is not a ListContainersResponse`,
+        'ListContainers',
+        { cause: err },
+      );
+    }
   }
 
   /** @inheritdoc `logPath` is `status.log_path` exactly as the runtime reports it. */
@@ -271,6 +352,20 @@ export class CriRuntimeService implements RuntimeService {
   }
 }
 
+/**
+ * What the port reports of a listed container. Frozen, because a listing's entries are handed out again
+ * by the next listings as long as their bytes are unchanged.
+ */
+function toInfo(c: CriContainer, sandbox: SandboxFacts | undefined): ContainerInfo {
+  return Object.freeze({
+    id: c.id,
+    state: mapContainerState(c.state),
+    labels: Object.freeze(c.labels ?? {}),
+    annotations: Object.freeze({ ...sandbox?.policy, ...c.annotations }),
+    ...withMetadata(c.metadata, sandbox),
+  });
+}
+
 /** The port's `metadata` from CRI container metadata and the facts of its sandbox (spread-ready). */
 function withMetadata(
   meta: CriContainerMetadata | null | undefined,
@@ -281,5 +376,5 @@ function withMetadata(
   if (sandbox?.podName) metadata.podName = sandbox.podName;
   if (sandbox?.podNamespace) metadata.podNamespace = sandbox.podNamespace;
   if (sandbox?.podUid) metadata.podUid = sandbox.podUid;
-  return { metadata };
+  return { metadata: Object.freeze(metadata) };
 }

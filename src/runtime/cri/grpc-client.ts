@@ -100,3 +100,36 @@ export function unaryCall<Res>(
     );
   });
 }
+
+/**
+ * A unary call whose response is handed over as the undecoded message bytes, for callers that decode
+ * only what they need (see `splitListedContainers`). The request is encoded as for `unaryCall`.
+ */
+export function rawUnaryCall(
+  client: grpc.Client,
+  method: string,
+  request: object,
+  timeoutMs: number,
+): Promise<Buffer> {
+  const def = (client.constructor as grpc.ServiceClientConstructor).service?.[method];
+  if (!def) return Promise.reject(new Error(`the CRI proto has no RuntimeService method "${method}"`));
+  return new Promise<Buffer>((resolve, reject) => {
+    client.makeUnaryRequest<object, Buffer>(
+      def.path,
+      def.requestSerialize,
+      (bytes) => bytes,
+      request,
+      { deadline: Date.now() + timeoutMs },
+      (err, res) => {
+        if (err) reject(err);
+        else resolve(res!);
+      },
+    );
+  });
+}
+
+/** Decodes a method's response bytes as `unaryCall` would have. */
+export function decodeResponse<Res>(client: grpc.Client, method: string, bytes: Buffer): Res {
+  const def = (client.constructor as grpc.ServiceClientConstructor).service[method]!;
+  return def.responseDeserialize(bytes) as Res;
+}
