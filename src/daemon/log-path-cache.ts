@@ -1,5 +1,10 @@
 import { hasErrorCode } from '../errors/crilog-error.js';
-import type { ContainerInfo, ContainerStatus, RuntimeService } from '../ports/runtime-service.js';
+import {
+  sameContainers,
+  type ContainerInfo,
+  type ContainerStatus,
+  type RuntimeService,
+} from '../ports/runtime-service.js';
 
 /** Annotation the kubelet (and crilog's local runtime) bump when a container's log path changes. */
 export const RESTART_COUNT_ANNOTATION = 'io.kubernetes.container.restartCount';
@@ -24,7 +29,10 @@ export class LogPathCachingRuntime implements RuntimeService {
 
   async listContainers(): Promise<ContainerInfo[]> {
     const list = await this.inner.listContainers();
+    const same = sameContainers(list, this.#lastList);
     this.#lastList = list;
+    // Unless a status call found a container gone since (it left `#listed`), nothing is to be redone.
+    if (same && this.#listed.size === list.length) return list;
     this.#listed = new Map(list.map((c) => [c.id, c]));
     for (const id of this.#paths.keys()) if (!this.#listed.has(id)) this.#paths.delete(id);
     return list;

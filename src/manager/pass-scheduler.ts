@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { TimerHandle } from '../ports/clock.js';
-import type { ContainerInfo } from '../ports/runtime-service.js';
+import { sameContainers, type ContainerInfo } from '../ports/runtime-service.js';
 import type { ContainerLogManager } from './container-log-manager.js';
 import type { NormalizedOptions } from './options.js';
 import type { ContainerReport } from './types.js';
@@ -214,7 +214,7 @@ export class PassScheduler {
       } else check(i, this.#o.manager.checkContainer(container.id));
     }
     if (pending.length > 0) await Promise.all(pending);
-    const unchanged = sameList(list, this.#rememberedList) && reused.size === list.length;
+    const unchanged = sameContainers(list, this.#rememberedList) && reused.size === list.length;
     this.#remember(reports, list);
     this.#o.tracker!.markChecked(snapshot);
     const report = { startedAt, durationMs: performance.now() - started, containers: reports };
@@ -288,7 +288,7 @@ export class PassScheduler {
     let changed = false;
     for (const report of reports) {
       if (report.action === 'skipped') this.#skipped.set(report.id, report);
-      else this.#skipped.delete(report.id);
+      else if (this.#skipped.size !== 0) this.#skipped.delete(report.id);
       if (this.#last.get(report.id) === report) continue;
       if (report.action === 'failed' || report.action === 'skipped' || report.logPath === undefined) {
         this.#quiet.delete(report.id);
@@ -304,7 +304,7 @@ export class PassScheduler {
         size: report.action === 'rotated' ? 0 : (report.size ?? 0),
       });
     }
-    if (list === undefined || !sameList(list, this.#rememberedList)) {
+    if (list === undefined || !sameContainers(list, this.#rememberedList)) {
       changed = true;
       const seen = new Set<string>();
       for (const r of reports) seen.add(r.id);
@@ -323,18 +323,6 @@ export class PassScheduler {
       this.#o.discovery.setKnownLogs(logs);
     }
   }
-}
-
-/**
- * The same containers in the same order, each exactly as listed before. A runtime that hands out an
- * unchanged container's entry again (the CRI adapter does) makes a safety-net listing of an idle node
- * cost the passes after it nothing, like a pass that did not list.
- */
-function sameList(list: readonly ContainerInfo[], before: readonly ContainerInfo[] | undefined): boolean {
-  if (list === before) return true;
-  if (before === undefined || list.length !== before.length) return false;
-  for (let i = 0; i < list.length; i++) if (list[i] !== before[i]) return false;
-  return true;
 }
 
 /** More entries than a container directory holds (live logs of restarts, `maxFiles` rotations, leftovers). */

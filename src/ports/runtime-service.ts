@@ -44,3 +44,18 @@ export interface RuntimeService {
   containerStatus(id: string): Promise<ContainerStatus>;
   reopenContainerLog(id: string): Promise<void>;
 }
+
+/**
+ * The same containers in the same order, each the very entry listed before. A runtime that hands out an
+ * unchanged container's entry again (the CRI adapter does) lets whoever follows its listings skip the
+ * work of a listing that brought no news, as if it had not listed.
+ */
+export function sameContainers(
+  list: readonly ContainerInfo[],
+  before: readonly ContainerInfo[] | undefined,
+): boolean {
+  if (list === before) return true;
+  if (before === undefined || list.length !== before.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== before[i]) return false;
+  return true;
+}
