@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import path from 'node:path';
 import type { TimerHandle } from '../ports/clock.js';
 import { sameContainers, type ContainerInfo } from '../ports/runtime-service.js';
 import type { ContainerLogManager } from './container-log-manager.js';
 import type { NormalizedOptions } from './options.js';
+import { quietStamp } from './quiet-stamp.js';
 import type { ContainerReport } from './types.js';
 
 /** Opaque: what `ChangeTracker.snapshot()` saw. */
@@ -81,7 +80,7 @@ export class PassScheduler {
   readonly #last = new Map<string, ContainerReport>();
   /** The report of each container last reported as skipped (not running), handed out again. */
   readonly #skipped = new Map<string, ContainerReport>();
-  /** Per container, its `dirState` just before a quiet full check (see `#checkedAgain`). */
+  /** Per container, its `quietStamp` just before a quiet full check (see `#checkedAgain`). */
   readonly #quiet = new Map<string, string>();
   /** The options the quiet states were found under. */
   #quietUnder: NormalizedOptions | undefined;
@@ -207,9 +206,9 @@ export class PassScheduler {
         else reports[i] = { id: container.id, action: 'skipped' };
       } else if (last && !this.#o.tracker!.needsCheck(container.id)) {
         if (hash % this.#o.verifyEvery !== verifySlice) reuse(i, last);
-        else if (!fs.sizeSync) check(i, this.#verified(last, reused));
+        else if (!fs.lstatSync) check(i, this.#verified(last, reused));
         // Most verified logs are as they were: looked at synchronously, they cost no promise at all.
-        else if (fs.sizeSync(last.logPath!) === last.size) reuse(i, last);
+        else if (fs.lstatSync(last.logPath!)?.size === last.size) reuse(i, last);
         else check(i, this.#o.manager.checkContainer(container.id));
       } else check(i, this.#o.manager.checkContainer(container.id));
     }
@@ -226,11 +225,11 @@ export class PassScheduler {
    * as it was, so that a pass whose checks changed nothing is reported as unchanged.
    *
    * A container whose last full check was quiet (nothing done, nothing scheduled, no rule that time
-   * alone makes due) and whose log directory and live log size are still what they were just before
-   * that check is not checked again: every decision of the check depends only on those, so it would
-   * find the same nothing. Looking costs two synchronous system calls instead of a check's five
-   * asynchronous ones, which on an idle node were most of a pass. New options (a live reload) forget
-   * every quiet state.
+   * alone makes due) and whose log directory and live log are still as they were just before that check
+   * (`quietStamp`) is not checked again: every decision of the check depends only on those, so it would
+   * find the same nothing. Looking costs two synchronous `lstat`s instead of a check's five asynchronous
+   * calls, which on an idle node were most of a pass. New options (a live reload) forget every quiet
+   * state.
    */
   async #checkedAgain(last: ContainerReport, reused: Set<ContainerReport>): Promise<ContainerReport> {
     const { options } = this.#o.manager;
@@ -239,7 +238,7 @@ export class PassScheduler {
       this.#quietUnder = options;
     }
     // Taken before the check: a change while it runs makes the next look differ, never the other way.
-    const before = dirState(options, last.logPath!);
+    const before = quietStamp(options.fs, last.logPath!, options.clock.now().getTime());
     if (before !== undefined && this.#quiet.get(last.id) === before) {
       reused.add(last);
       return last;
@@ -323,25 +322,6 @@ export class PassScheduler {
       this.#o.discovery.setKnownLogs(logs);
     }
   }
-}
-
-/** More entries than a container directory holds (live logs of restarts, `maxFiles` rotations, leftovers). */
-const QUIET_DIR_LIMIT = 64;
-
-/**
- * What a quiet container's spread full check compares: a digest of the live log's size and the names
- * in its directory, read synchronously (a fixed 44 characters per container, whatever the names);
- * undefined when the file-system port cannot, the reads fail or the directory holds too many entries.
- */
-function dirState(options: NormalizedOptions, logPath: string): string | undefined {
-  const { fs } = options;
-  if (!fs.sizeSync || !fs.readdirSync) return undefined;
-  const size = fs.sizeSync(logPath);
-  const names = size === undefined ? undefined : fs.readdirSync(path.dirname(logPath), QUIET_DIR_LIMIT);
-  if (names === undefined) return undefined;
-  return createHash('sha256')
-    .update(`${size}/${names.join('/')}`)
-    .digest('base64');
 }
 
 /** A stable spread of the ids: modulo a cycle's length, which quick pass of the cycle handles `id`. */

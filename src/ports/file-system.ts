@@ -1,4 +1,4 @@
-import { constants, lstatSync, opendirSync, promises as fsp, type Stats } from 'node:fs';
+import { constants, lstatSync, promises as fsp, type Stats } from 'node:fs';
 
 /**
  * The filesystem operations rotation performs, as a port so tests can inject faults (ENOSPC, EIO,
@@ -18,19 +18,12 @@ export interface FileSystem {
   /** Makes renames and unlinks inside `dir` durable. */
   fsyncDir(dir: string): Promise<void>;
   /**
-   * Optional: the size of `path` (not following a symlink), read synchronously; undefined when it cannot
-   * be read. The idle passes use it to look at many live logs that are expected unchanged: on a local
-   * disk the system call takes microseconds, where an asynchronous `lstat` costs a trip through libuv's
-   * thread pool, a promise and a `Stats` object that outlives the young generation. Without it they
-   * use `lstat`.
+   * Optional: `lstat`, synchronously; undefined when `path` cannot be read. The idle passes use it to
+   * look at many live logs and directories that are expected unchanged: on a local disk the system call
+   * takes microseconds, where an asynchronous `lstat` costs a trip through libuv's thread pool and a
+   * promise. Without it they use `lstat`.
    */
-  sizeSync?(path: string): number | undefined;
-  /**
-   * Optional, for the same idle passes: the names in `dir`, read synchronously; undefined when it
-   * cannot be read or holds more than `limit` entries (a flooded directory must not block the event
-   * loop: it gets the asynchronous check instead).
-   */
-  readdirSync?(dir: string, limit: number): string[] | undefined;
+  lstatSync?(path: string): Stats | undefined;
 }
 
 /** `O_NOFOLLOW` where the platform has it: opening a symlink then fails with ELOOP. */
@@ -56,26 +49,9 @@ export const nodeFileSystem: FileSystem = {
       await handle.close();
     }
   },
-  sizeSync(p) {
+  lstatSync(p) {
     try {
-      return lstatSync(p, { throwIfNoEntry: false })?.size;
-    } catch {
-      return undefined;
-    }
-  },
-  readdirSync(dir, limit) {
-    try {
-      const handle = opendirSync(dir);
-      try {
-        const names: string[] = [];
-        for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
-          if (names.length === limit) return undefined;
-          names.push(entry.name);
-        }
-        return names;
-      } finally {
-        handle.closeSync();
-      }
+      return lstatSync(p, { throwIfNoEntry: false });
     } catch {
       return undefined;
     }
