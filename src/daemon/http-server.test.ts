@@ -63,6 +63,43 @@ describe('metrics server limits', () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
     expect(res.status).toBe(200);
   });
+  it('cuts a client that sends its headers slowly, on its first request or on a later one of a kept-alive connection', async () => {
+    const limits = {
+      maxConnections: 5,
+      headersTimeoutMs: 600,
+      requestTimeoutMs: 1200,
+      keepAliveTimeoutMs: 400,
+    };
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const server = await startHttpServer(parseListenAddress('127.0.0.1:0'), handlers, logger, limits);
+    servers.push(server);
+    const request = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n';
+    /** Sends `text` a byte every 100 ms until the server closes the connection; ms from the first byte. */
+    const dribble = async (socket: Socket, text: string) => {
+      const started = performance.now();
+      const closed = once(socket, 'close').then(() => performance.now() - started);
+      for (const byte of text.repeat(20)) {
+        if (socket.destroyed || socket.writableEnded) break;
+        socket.write(byte);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return closed;
+    };
+    const first = await idle(server.port);
+    const second = await idle(server.port);
+    // The second client's first request is whole; the next one it dribbles.
+    const answered = new Promise<void>((resolve) =>
+      second.socket.on('data', (d: Buffer) => d.toString().includes('ok') && resolve()),
+    );
+    second.socket.write(request);
+    await answered;
+    const [cutFirst, cutSecond] = await Promise.all([
+      dribble(first.socket, request),
+      dribble(second.socket, request),
+    ]);
+    expect(cutFirst).toBeLessThan(limits.headersTimeoutMs + 1000);
+    expect(cutSecond).toBeLessThan(limits.keepAliveTimeoutMs + limits.headersTimeoutMs + 1000);
+  });
 });
 
 describe('metrics body in parts', () => {
