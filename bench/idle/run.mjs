@@ -15,7 +15,8 @@
  * window, reported as the daemon's CPU ms per scrape (`scrapeCpuMs`);
  * BENCH_IDLE_NODE_ARGS extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
  * BENCH_IDLE_DAEMON_ARGS extra `crilog daemon` flags (e.g. `--no-per-container-metrics`, to see what a
- * setting costs); BENCH_IDLE_NODE_OPTIONS the daemon's NODE_OPTIONS (default: the image's, from
+ * setting costs); BENCH_IDLE_MALLOC_ARENA_MAX likewise for MALLOC_ARENA_MAX;
+ * BENCH_IDLE_NODE_OPTIONS the daemon's NODE_OPTIONS (default: the image's, from
  * deploy/Dockerfile, as the DaemonSet and the systemd unit run it; empty: Node's defaults);
  * BENCH_RESULT_FILE where to write the JSON result.
  */
@@ -47,13 +48,15 @@ const SLIDE_S = 60;
 const TARGETS = { 1000: { cpuPercent: 0.3, rssMB: 96 }, 5000: { cpuPercent: 1.5, rssMB: null } };
 const MAIN =
   process.env.CRILOG_BENCH_MAIN ?? fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-/** NODE_OPTIONS of the image (deploy/Dockerfile's runtime stage): the daemon is measured as it is deployed. */
-const IMAGE_NODE_OPTIONS = new Map(
+/** The image's environment (deploy/Dockerfile's runtime stage): the daemon is measured as it is deployed. */
+const IMAGE_ENV = new Map(
   runtimeSettings(
     parseDockerfile(await readFile(new URL('../../deploy/Dockerfile', import.meta.url), 'utf8')),
   ).env,
-).get('NODE_OPTIONS');
-const NODE_OPTIONS = process.env.BENCH_IDLE_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS ?? '';
+);
+const NODE_OPTIONS = process.env.BENCH_IDLE_NODE_OPTIONS ?? IMAGE_ENV.get('NODE_OPTIONS') ?? '';
+/** glibc's limit on malloc arenas, as the image sets it (each thread that mallocs may get its own). */
+const MALLOC_ARENA_MAX = process.env.BENCH_IDLE_MALLOC_ARENA_MAX ?? IMAGE_ENV.get('MALLOC_ARENA_MAX');
 const log = (msg) => process.stderr.write(`[idle] ${msg}\n`);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -109,7 +112,7 @@ const result = {
   title: `Idle cost: ${COUNTS.join(' and ')} containers that write nothing`,
   description:
     'CPU (share of one core) and peak RSS of the `crilog daemon` process with default settings (10 s passes, directory watches), ' +
-    "run with the image's `NODE_OPTIONS` (`nodeOptions`, from deploy/Dockerfile), " +
+    "run with the image's `NODE_OPTIONS` and `MALLOC_ARENA_MAX` (`nodeOptions`, `mallocArenaMax`, from deploy/Dockerfile), " +
     'against a CRI gRPC server that answers with kubelet-like labels and annotations on containers and pod sandboxes, after a warm-up, ' +
     `/metrics scraped every 15 s. CPU is sampled every second: \`worst60sCpuPercent\` is the worst ${SLIDE_S} s window, \`cpuPercentOfCore\` the whole window. ` +
     'Targets (issue 18): 1000 containers at most 0.3% in any 60 s window and 96 MB RSS; 5000 containers at most 1.5%. ' +
@@ -170,7 +173,10 @@ async function measureIdle(N) {
         '127.0.0.1:0',
         ...(process.env.BENCH_IDLE_DAEMON_ARGS ?? '').split(' ').filter(Boolean),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS } },
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_OPTIONS, ...(MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX } : {}) },
+      },
     );
     const exited = new Promise((resolve) => daemon.once('exit', (code, signal) => resolve({ code, signal })));
     const metricsAddress = await new Promise((resolve, reject) => {
@@ -236,6 +242,7 @@ async function measureIdle(N) {
     const row = {
       containers: N,
       nodeOptions: NODE_OPTIONS,
+      mallocArenaMax: MALLOC_ARENA_MAX ?? null,
       windowS: round(wallMs / 1000, 1),
       worst60sCpuPercent: round(worstPercent, 3),
       firstCycleWorst60sCpuPercent:

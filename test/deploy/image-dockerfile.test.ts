@@ -55,11 +55,15 @@ describe('deploy/Dockerfile and scripts/image.sh build the same image', () => {
     expect(Object.fromEntries(settings.env).PATH).toMatch(new RegExp(`^${PREFIX}/bin:`));
   });
 
-  it('tunes Node the same way as the host install (systemd unit): one small young generation', () => {
-    const nodeOptions = Object.fromEntries(settings.env).NODE_OPTIONS;
-    expect(nodeOptions).toBe('--max-semi-space-size=1');
+  it('tunes Node and malloc the same way as the host install (systemd unit): a small young generation, two arenas', () => {
+    const env = Object.fromEntries(settings.env);
+    expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=1');
+    expect(env.MALLOC_ARENA_MAX).toBe('2');
     const unit = readRepoFile('deploy/systemd/crilog.service');
-    expect([...unit.matchAll(/^Environment=NODE_OPTIONS=(.*)$/gm)].map((m) => m[1])).toEqual([nodeOptions]);
+    for (const name of ['NODE_OPTIONS', 'MALLOC_ARENA_MAX']) {
+      const set = [...unit.matchAll(new RegExp(`^Environment=${name}=(.*)$`, 'gm'))].map((m) => m[1]);
+      expect(set).toEqual([env[name]]);
+    }
   });
 
   it('runs npm pack and the production install with the same flags', () => {
