@@ -8,7 +8,7 @@ import { ChangeWaiter } from './change-waiter.js';
 import { HistoryReader, liveEntry, newestKey, rotatedEntry } from './history.js';
 import { takeSnapshot } from './snapshot.js';
 import type { FileLineSplitter } from './file-line-splitter.js';
-import type { OpenLogFile } from './live-file.js';
+import { OpenLogFile } from './live-file.js';
 import type { NormalizedReadOptions } from './options.js';
 import type { OutputSink } from './sink.js';
 import { isSameFile } from './same-file.js';
@@ -109,6 +109,19 @@ async function switchIfRotated(state: FollowState, force: boolean): Promise<bool
   const newer = snap.rotated.filter((f) => state.knownKey === null || compareKeys(f, state.knownKey) > 0);
   // The first rotation after the one we knew is normally the file we were reading, under its new name.
   if (live && newer[0] && (await isSameFile(newer[0], live))) newer.shift();
+  // No live file now: a rotation slipped in after the stat above and the runtime has not reopened yet,
+  // so it may still write to the newest rotation. Read once, its last lines would be lost; it is
+  // followed instead, until the runtime's new file appears.
+  let next = snap.live;
+  let nextPath = logPath;
+  const newest = newer[newer.length - 1];
+  if (!next && !force && newest?.codec === null) {
+    next = await OpenLogFile.open(newest.path);
+    if (next) {
+      newer.pop();
+      nextPath = newest.path;
+    }
+  }
   for (const file of newer) {
     if (state.signal?.aborted || state.sink.full) break;
     const entry = rotatedEntry(file);
@@ -125,10 +138,10 @@ async function switchIfRotated(state: FollowState, force: boolean): Promise<bool
     state.splitter.end();
   }
   await live?.close();
-  state.live = snap.live;
+  state.live = next;
   state.knownKey = newestKey(snap.rotated.map((f) => ({ key: f })));
-  if (snap.live) await state.reader.prepare(liveEntry(snap.live, logPath));
-  return snap.live !== null;
+  if (next) await state.reader.prepare(liveEntry(next, nextPath));
+  return next !== null;
 }
 
 async function rotatedSince(logPath: string, key: RotationKey | null): Promise<number> {
