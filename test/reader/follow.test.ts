@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readContainerLogs, readLogs } from '../../src/reader/index.js';
 import type { ReadSummary } from '../../src/reader/types.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
@@ -160,6 +160,49 @@ describe('follow', () => {
     await waitFor(() => f.lines.length === 4, 'the new file');
     await rt.close();
     expect(f.lines).toEqual(['one', 'two', 'late', 'three']);
+  });
+
+  it('follows the newest rotation when a rotation slips in between its look at the live log and its listing', async () => {
+    const dir = await tempDir('crilog-follow-');
+    const logPath = path.join(dir, 'c.log');
+    const rt = new SimRuntime(logPath);
+    await rt.open();
+    await rt.write('stdout', 'F', 'first-0');
+    const f = startFollow(logPath);
+    await waitFor(() => f.lines.length === 1, 'the history');
+    // A rotation completes: the follower will see a new live file with a line in it.
+    await rt.rename();
+    await rt.write('stdout', 'F', 'first-1');
+    await rt.reopen();
+    // The next rotation lands right after the follower has looked at that new file (its inode differs,
+    // so it switches) and before it lists the directory: it finds no live file, only rotations.
+    const lstat = fsp.lstat.bind(fsp);
+    let armed = true;
+    const spy = vi.spyOn(fsp, 'lstat').mockImplementation(async (p, ...rest) => {
+      const st = await lstat(p as string, ...(rest as []));
+      if (armed && p === logPath) {
+        armed = false;
+        await rt.rename();
+      }
+      return st;
+    });
+    try {
+      await rt.write('stdout', 'F', 'second-0');
+      await waitFor(() => !armed, 'the follower to look');
+      await waitFor(() => f.lines.length === 3, 'the lines before the second rename');
+      // The runtime still writes to the renamed file until it reopens: those lines must not be lost.
+      await rt.write('stdout', 'F', 'second-1');
+      await rt.reopen();
+      await rt.write('stdout', 'F', 'third-0');
+      await waitFor(() => f.lines.length >= 5, 'the lines after the reopen');
+    } finally {
+      spy.mockRestore();
+    }
+    f.abort.abort();
+    await f.done;
+    await rt.close();
+    expect(f.lines).toEqual(['first-0', 'first-1', 'second-0', 'second-1', 'third-0']);
+    expect(f.warnings).toEqual([]);
   });
 
   it('starts on a live file that does not exist yet', async () => {
