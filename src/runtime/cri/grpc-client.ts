@@ -111,8 +111,12 @@ export function rawUnaryCall(
   request: object,
   timeoutMs: number,
 ): Promise<Buffer> {
-  const def = (client.constructor as grpc.ServiceClientConstructor).service?.[method];
-  if (!def) return Promise.reject(new Error(`the CRI proto has no RuntimeService method "${method}"`));
+  let def: grpc.MethodDefinition<object, unknown>;
+  try {
+    def = methodOf(client, method);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
   return new Promise<Buffer>((resolve, reject) => {
     client.makeUnaryRequest<object, Buffer>(
       def.path,
@@ -130,6 +134,12 @@ export function rawUnaryCall(
 
 /** Decodes a method's response bytes as `unaryCall` would have. */
 export function decodeResponse<Res>(client: grpc.Client, method: string, bytes: Buffer): Res {
-  const def = (client.constructor as grpc.ServiceClientConstructor).service[method]!;
-  return def.responseDeserialize(bytes) as Res;
+  return methodOf(client, method).responseDeserialize(bytes) as Res;
+}
+
+/** The proto's definition of one method of the client's service. */
+function methodOf(client: grpc.Client, method: string): grpc.MethodDefinition<object, unknown> {
+  const def = (client.constructor as grpc.ServiceClientConstructor).service?.[method];
+  if (!def) throw new Error(`the CRI proto has no RuntimeService method "${method}"`);
+  return def as grpc.MethodDefinition<object, unknown>;
 }

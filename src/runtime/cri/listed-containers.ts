@@ -37,16 +37,19 @@ function varint(buf: Buffer, pos: number, end: number): [number, number] | undef
   return undefined;
 }
 
+/** The [start, end) of a length-delimited value whose length starts at `pos`, if it fits before `end`. */
+function lengthDelimited(buf: Buffer, pos: number, end: number): [number, number] | undefined {
+  const len = varint(buf, pos, end);
+  return len && len[1] + len[0] <= end ? [len[1], len[1] + len[0]] : undefined;
+}
+
 /** Position after the field whose value starts at `pos` (wire type `wire`), or undefined if malformed. */
 function skip(buf: Buffer, wire: number, pos: number, end: number): number | undefined {
   let next: number | undefined;
   if (wire === 0) next = varint(buf, pos, end)?.[1];
   else if (wire === 1) next = pos + 8;
   else if (wire === 5) next = pos + 4;
-  else if (wire === 2) {
-    const len = varint(buf, pos, end);
-    next = len && len[1] + len[0];
-  }
+  else if (wire === 2) next = lengthDelimited(buf, pos, end)?.[1];
   return next !== undefined && next <= end ? next : undefined;
 }
 
@@ -57,10 +60,10 @@ function containerId(buf: Buffer, pos: number, end: number): string | undefined 
     const tag = varint(buf, pos, end);
     if (!tag || tag[0] < 8) return undefined;
     if (tag[0] === ID_TAG) {
-      const len = varint(buf, tag[1], end);
-      if (!len || len[1] + len[0] > end) return undefined;
+      const value = lengthDelimited(buf, tag[1], end);
+      if (!value) return undefined;
       // Last one wins, as in any protobuf decoder.
-      id = buf.toString('utf8', len[1], len[1] + len[0]);
+      id = buf.toString('utf8', value[0], value[1]);
     }
     const next = skip(buf, tag[0] & 7, tag[1], end);
     if (next === undefined) return undefined;
@@ -80,10 +83,10 @@ export function splitListedContainers(buf: Buffer): RawContainer[] | undefined {
   while (pos < buf.length) {
     const tag = varint(buf, pos, buf.length);
     if (!tag || tag[0] !== CONTAINERS_TAG) return undefined;
-    const len = varint(buf, tag[1], buf.length);
-    if (!len || len[1] + len[0] > buf.length) return undefined;
-    const end = len[1] + len[0];
-    const id = containerId(buf, len[1], end);
+    const body = lengthDelimited(buf, tag[1], buf.length);
+    if (!body) return undefined;
+    const [start, end] = body;
+    const id = containerId(buf, start, end);
     if (id === undefined) return undefined;
     out.push({ id, bytes: buf.subarray(pos, end) });
     pos = end;
