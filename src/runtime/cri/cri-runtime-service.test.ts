@@ -261,7 +261,7 @@ describe('CriRuntimeService against an in-process CRI server', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as Error).message).toMatch(
-      /ListContainers from "unix:\/\/.*cri\.sock" returned a response that is not/,
+      /ListContainers from "unix:\/\/.*cri\.sock" returned a response that is not.*; point --runtime-endpoint at a CRI runtime\.v1 socket/,
     );
   });
 

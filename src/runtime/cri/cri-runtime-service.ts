@@ -272,7 +272,8 @@ export class CriRuntimeService implements RuntimeService {
       return decodeResponse<CriListContainersResponse>(this.client, 'ListContainers', bytes).containers;
     } catch (err) {
       throw new RuntimeError(
-        `CRI ListContainers from "${this.endpoint.raw}" returned a response that is not a ListContainersResponse`,
+        `CRI ListContainers from "${this.endpoint.raw}" returned a response that is not a ListContainersResponse; ` +
+          'point --runtime-endpoint at a CRI runtime.v1 socket (containerd, CRI-O)',
         'ListContainers',
         { cause: err },
       );
